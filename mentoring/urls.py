@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .views import core
+
+urlpatterns = [
+    path("healthz", core.healthz, name="healthz"),
+    path("", core.home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("invite/<str:token>/", core.invitation_accept_view, name="invitation_accept"),
+    path("o/<slug:org_slug>/", core.org_home, name="org_home"),
+    path("o/<slug:org_slug>/", include("mentoring.urls_org")),
+    path("", include("mentoring.urls_account")),
+    path("api/v1/", include("mentoring.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""HTML views (thin: parse, call a service or selector, render)."""

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class MetricsConfig(AppConfig):
+    """Role events, ramp milestones, metric snapshots and dashboards."""
+
+    name = "metrics"
+    verbose_name = "Impact metrics"
+    default_auto_field = "django.db.models.BigAutoField"
