@@ -3,6 +3,7 @@ transactional, validating, raising domain errors (``mentoring.errors``)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from .errors import Conflict, DomainError, NotPermitted
 from .models import (ROLES, ApiToken, Invitation, Membership, Organization, PeopleImport,
                      Skill, User, WorkItem)
 
+logger = logging.getLogger(__name__)
 INVITATION_LIFETIME = timedelta(days=14)
 POLICY_FIELDS = ("name", "time_zone", "session_min_minutes", "session_max_minutes", "mentee_weekly_cap",
                  "mentor_weekly_cap", "cohort_ratio", "k_anonymity")
@@ -93,8 +95,17 @@ def invitation_create(*, actor: Membership, email: str, roles) -> Invitation:
 
 
 def _send_invitation_email(invitation: Invitation) -> None:
+    """Sent after commit; a mail server failure must not undo the invitation
+    (the manager can re-send it), so it is logged rather than raised."""
     context = {"invitation": invitation, "org": invitation.organization, "url": invitation_url(invitation),
                "inviter": invitation.invited_by}
+    try:
+        _send_mail(context, invitation)
+    except Exception:  # SMTP errors come in many classes
+        logger.exception("Could not send the invitation email to %s", invitation.email)
+
+
+def _send_mail(context, invitation) -> None:
     send_mail(
         subject=f"[Touchpoint] You are invited to {invitation.organization.name}",
         message=render_to_string("emails/invitation.txt", context),

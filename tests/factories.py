@@ -8,7 +8,19 @@ from mentoring.models import Membership, Organization, User
 PASSWORD = "touchpoint-test-pw"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class ModelFactory(factory.django.DjangoModelFactory):
+    """Factories write through the default (unscoped) manager: a factory names
+    the organisation explicitly, which is what scoping asks of app code."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _get_manager(cls, model_class):
+        return model_class._default_manager
+
+
+class UserFactory(ModelFactory):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -25,7 +37,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 
-class OrganizationFactory(factory.django.DjangoModelFactory):
+class OrganizationFactory(ModelFactory):
     class Meta:
         model = Organization
         django_get_or_create = ("slug",)
@@ -35,7 +47,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     time_zone = "Europe/Berlin"
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory):
     class Meta:
         model = Membership
 
