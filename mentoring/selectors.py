@@ -57,3 +57,16 @@ def people_for_export(org: Organization) -> list[dict]:
 
 def invitations_list(org: Organization) -> QuerySet[Invitation]:
     return Invitation.objects.for_org(org).select_related("invited_by").order_by("-created_at")
+
+
+def org_overview_counts(org: Organization) -> dict:
+    """The manager's home-page figures: active people, people who have signed
+    in (members), open invitations. Two queries whatever the org's size."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    people = Membership.objects.for_org(org).filter(is_active=True).aggregate(
+        people=Count("id"), members=Count("id", filter=Q(user__isnull=False)))
+    people["open_invitations"] = Invitation.objects.for_org(org).filter(
+        accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()).count()
+    return people

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from ..auth import INVITATION_SESSION_KEY
 from ..errors import DomainError
 from ..models import Heartbeat
-from ..selectors import memberships_of_user
+from ..selectors import memberships_of_user, org_overview_counts
 from ..services import invitation_accept, invitation_open
 from .base import org_view
 
@@ -58,7 +58,8 @@ def home(request):
 
 @org_view()
 def org_home(request, org, membership):
-    return render(request, "org_home.html", {})
+    counts = org_overview_counts(org) if membership.is_manager else None
+    return render(request, "org_home.html", {"counts": counts})
 
 
 @never_cache

@@ -9,13 +9,16 @@ from axe_playwright_python.sync_playwright import Axe
 # axe-core ships inside axe-playwright-python (axe.min.js): no CDN involved.
 _AXE = Axe()
 BLOCKING_IMPACTS = ("serious", "critical")
+# allauth's stock labels end in ":"; our templates may drop it.
+EMAIL_LABEL = re.compile(r"^\s*e-?mail( address)?:?\s*$", re.I)
+PASSWORD_LABEL = re.compile(r"^\s*password:?\s*$", re.I)
 
 
 def login(page, email: str, password: str) -> None:
     """Sign in through allauth's login form, as a person would (keyboard-friendly locators)."""
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label(EMAIL_LABEL).fill(email)
+    page.get_by_label(PASSWORD_LABEL).fill(password)
     page.get_by_role("button", name=re.compile(r"sign in", re.I)).click()
     page.wait_for_load_state()
 

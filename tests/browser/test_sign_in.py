@@ -1,32 +1,34 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_accessible, login
+from tests.browser.helpers import EMAIL_LABEL, PASSWORD_LABEL, assert_accessible, login
 
 pytestmark = pytest.mark.browser
 
 
 def test_login_page_renders_and_passes_axe(page):
-    page.goto("/accounts/login/")
+    response = page.goto("/accounts/login/")
 
-    assert page.get_by_label("Email").is_visible()
-    assert page.get_by_label("Password", exact=True).is_visible()
+    assert response.status == 200
+    expect(page.get_by_label(EMAIL_LABEL)).to_be_visible()
+    expect(page.get_by_label(PASSWORD_LABEL)).to_be_visible()
     assert_accessible(page)
 
 
 def test_wrong_password_shows_an_error_and_stays_signed_out(page, manager):
     login(page, manager.user.email, "not-the-password")
 
-    assert "/accounts/login/" in page.url
-    assert page.get_by_text(re.compile(r"not correct|incorrect|invalid", re.I)).first.is_visible()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    expect(page.get_by_text(re.compile(r"not correct|incorrect|invalid", re.I)).first).to_be_visible()
     assert_accessible(page)
 
 
 def test_manager_signs_in_and_lands_on_their_org_page(signed_in_page, manager):
     page = signed_in_page(manager)
 
-    assert page.url.endswith("/o/acme/")
-    assert page.get_by_role("heading", level=1).is_visible()
-    assert page.get_by_role("main").is_visible()
+    expect(page).to_have_url(re.compile(r"/o/acme/$"))
+    expect(page.get_by_role("main")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible(page)

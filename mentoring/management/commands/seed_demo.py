@@ -1,0 +1,47 @@
+"""``manage.py seed_demo``: the demo organisations, their logins and people."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from mentoring import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed deterministic demo data: K organisations (northwind, contoso, then org-3, ...), each with "
+        "the logins manager@, mentor@, mentee@ and hr@<slug>.example (password "
+        f"'{demo.DEMO_PASSWORD}', verified) and N people. Idempotent: only missing rows are created. "
+        "Dates count back from the day an org was first seeded."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--orgs", type=int, default=2, help="Number of organisations (default 2).")
+        parser.add_argument("--people", type=int, default=60,
+                            help="People per organisation besides the four logins (default 60).")
+        parser.add_argument("--weeks", type=int, default=12,
+                            help="Weeks of mentoring history (sessions, next steps, surveys, kudos). "
+                                 "Reserved: accepted now, used by the features that add history.")
+        parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED,
+                            help=f"Random seed (default {demo.DEFAULT_SEED}); same seed, same people.")
+
+    def handle(self, *args, orgs, people, weeks, seed, **options):
+        if orgs < 1:
+            raise CommandError("--orgs must be at least 1.")
+        if people < 0 or weeks < 0:
+            raise CommandError("--people and --weeks cannot be negative.")
+        result = demo.seed(orgs=orgs, people=people, weeks=weeks, seed=seed)
+
+        out = self.stdout.write
+        out(f"{'org':<12} {'people':>7} {'added':>7} {'mentors':>8} {'mentees':>8} {'external':>9} "
+            f"{'hired<90d':>9} {'skills':>7} {'work':>6}")
+        for org in result.orgs:
+            out(f"{org.slug:<12} {org.people:>7} {org.new_people:>7} {org.mentors:>8} {org.mentees:>8} "
+                f"{org.external:>9} {org.recent_hires:>9} {org.skills:>7} {org.work_items:>6}")
+        added = sum(org.new_people for org in result.orgs)
+        out(self.style.SUCCESS(f"Seeded {len(result.orgs)} organisation(s), {added} new people "
+                               f"in {result.seconds:.1f} s (seed {seed})."))
+        out("")
+        out(f"Demo logins (password: {demo.DEMO_PASSWORD})")
+        for org in result.orgs:
+            out(f"  {org.name} — /o/{org.slug}/")
+            for role in demo.LOGINS:
+                out(f"    {role:<8} {demo.login_email(role, org.slug)}")

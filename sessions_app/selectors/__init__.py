@@ -1,0 +1,1 @@
+"""Reads of the micro-session loop, one module per area."""

@@ -1,0 +1,1 @@
+"""Writes of the micro-session loop, one module per area (booking, calendars, logging)."""
