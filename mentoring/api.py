@@ -353,8 +353,9 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgResourc
 
     @extend_schema(request=RolesIn, responses={200: MemberOut, **_errors(400, 403, 404, 409)})
     def partial_update(self, request, org_slug, id):
+        member = self.get_object()  # a missing member is a 404 before any 400 about the body
         roles = _valid(RolesIn, request.data)["roles"]
-        member = services.membership_set_roles(actor=self.membership, membership=self.get_object(), roles=roles)
+        member = services.membership_set_roles(actor=self.membership, membership=member, roles=roles)
         return Response(MemberOut(member).data)
 
     @extend_schema(request=None, responses={200: MemberOut, **_errors(403, 404, 409)})

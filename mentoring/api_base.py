@@ -38,4 +38,6 @@ def exception_handler(exc, context):
         first = next(iter(data.values()), ["Invalid input."])
         detail = first[0] if isinstance(first, list) and first else str(first)
         response.data = {"detail": str(detail), "errors": data}
+    elif response is not None and isinstance(response.data, dict):
+        response.data.setdefault("errors", {})  # one shape for every error (401, 403, 404, bad JSON…)
     return response

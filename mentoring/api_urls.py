@@ -1,8 +1,8 @@
 """``/api/v1/``: the caller (``me/``, ``tokens/``, ``orgs/``) and the tenant
 resources under ``orgs/<org_slug>/``."""
 
-from django.http import JsonResponse
-from django.urls import include, path, re_path
+from django.http import HttpResponse, JsonResponse
+from django.urls import Resolver404, include, path, re_path, resolve
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -20,7 +20,19 @@ policy = api.PolicyViewSet.as_view({"get": "retrieve", "patch": "partial_update"
 
 
 def not_found(request, rest=""):
-    """Unknown API paths (and malformed ids) answer in the API's JSON error shape."""
+    """Unknown API paths (and malformed ids) answer in the API's JSON error shape.
+    A path missing only its trailing slash is redirected with 308, which (unlike
+    Django's APPEND_SLASH 301) keeps the method and body of a POST or PATCH."""
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            query = request.META.get("QUERY_STRING")
+            response = HttpResponse(status=308)
+            response["Location"] = request.path + "/" + (f"?{query}" if query else "")
+            return response
     return JsonResponse({"detail": "Not found.", "errors": {}}, status=404)
 
 

@@ -15,6 +15,7 @@ sessions, next steps, surveys, kudos) for ``--weeks`` weeks.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 import unicodedata
@@ -182,7 +183,7 @@ def login_email(role: str, slug: str) -> str:
 def seed(*, orgs: int = 2, people: int = 60, weeks: int = 12, seed: int = DEFAULT_SEED) -> SeedResult:
     started = time.monotonic()
     result = SeedResult()
-    password_hash = make_password(DEMO_PASSWORD)  # hashed once: hashing is slow on purpose
+    password_hash = functools.cache(lambda: make_password(DEMO_PASSWORD))  # hashing is slow on purpose: once
     for org_index, spec in enumerate(org_specs(orgs)):
         with transaction.atomic():
             result.orgs.append(_seed_org(org_index, spec, people=people, seed=seed, password_hash=password_hash))
@@ -360,7 +361,7 @@ def _insert_people(org, generated: list[Person], skill_ids) -> int:
     return len(new)
 
 
-def _ensure_logins(org, org_index: int, anchor: date, skill_ids, password_hash: str) -> None:
+def _ensure_logins(org, org_index: int, anchor: date, skill_ids, password_hash) -> None:
     members = Membership.objects.for_org(org)
     heads = dict(members.filter(manager__isnull=False, manager__manager__isnull=True)
                  .exclude(team="").values_list("team", "id"))
@@ -370,7 +371,7 @@ def _ensure_logins(org, org_index: int, anchor: date, skill_ids, password_hash: 
         first, last = display_name.split(" ", 1)
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create(email=email, first_name=first, last_name=last, password=password_hash)
+            user = User.objects.create(email=email, first_name=first, last_name=last, password=password_hash())
         address = EmailAddress.objects.filter(user=user, email=email).first()
         if address is None:
             EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import selectors, services
 from ..errors import DomainError
-from ..forms import InvitationForm, RolesForm
+from ..forms import ROLE_CHOICES, InvitationForm, RolesForm
 from ..models import Invitation, Membership
 from ..tenancy import org_get_or_404
 from .base import form_errors_from, org_view
@@ -21,6 +21,7 @@ PAGE_SIZE = 50
 def _members_page(request, org, *, status=200):
     people = Membership.objects.for_org(org).select_related("user").order_by("display_name", "id")
     context = {
+        "role_choices": ROLE_CHOICES,
         "active": Paginator(people.filter(is_active=True), PAGE_SIZE).get_page(request.GET.get("page")),
         "inactive": Paginator(people.filter(is_active=False), PAGE_SIZE).get_page(request.GET.get("inactive_page")),
     }

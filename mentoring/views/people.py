@@ -3,6 +3,7 @@ CSV import (upload → preview → apply) and export."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -94,7 +95,7 @@ def people_import(request, org, membership):
         status = 400
     else:
         form, status = PeopleImportForm(), 200
-    context = {"form": form, "columns": people_csv.COLUMNS, "required": people_csv.REQUIRED}
+    context = {"form": form, "max_rows": settings.PEOPLE_IMPORT_MAX_ROWS}
     return render(request, "people/import.html", context, status=status)
 
 

@@ -1,0 +1,9 @@
+"""Root-level URLs of sessions_app (included at "" by mentoring/urls.py)."""
+
+from django.urls import path
+
+from .feeds import calendar_feed_view
+
+urlpatterns = [
+    path("calendar/<str:secret>.ics", calendar_feed_view, name="calendar_feed"),
+]

@@ -1,0 +1,395 @@
+"""Cross-tenant coverage: every route and every tenant model is checked.
+
+The test walks the URL resolver (HTML pages and DRF routes alike) and fails
+when a route is neither in COVERAGE (org-scoped: has ``org_slug``) nor in
+PUBLIC_OR_USER_SCOPED (with the reason it needs no org check). A new route
+therefore cannot ship without saying how an outsider is kept out.
+
+For each COVERAGE case, the outsider (a manager of org B) asks for the org-A
+URL with every method the route accepts and gets 404 (HTML with a session, API
+with a Bearer token and with a session); a member of org A asking for the same
+URL does *not* get 404, so a wrongly built URL cannot pass by accident. Lists
+requested by the outsider under their own org show no org-A rows.
+
+Every model with an ``organization`` FK must derive from ``OrgOwned`` (its
+``objects`` fails closed) and be exercised by at least one case (MODEL_COVERAGE).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Callable
+
+import pytest
+from django.apps import apps
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from mentoring import services
+from mentoring.models import Invitation, Membership, PeopleImport, Skill, WorkItem
+from mentoring.tenancy import OrgOwned, UnscopedQueryError
+from tests.factories import PersonFactory
+
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# A page view without a method restriction answers every method like GET.
+ANY_METHOD = ALL_METHODS
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to reach an org-A object through one route.
+
+    kwargs: URL kwargs besides ``org_slug`` for an org-A object, built from the world.
+    methods: every method the route accepts (checked: any other must be 405 for a member).
+    is_list: the route lists org rows; the outsider's own list must show none of org A.
+    member: who in org A can reach it (the control request).
+    query: query string for the list checks (e.g. a search that would match org-A rows).
+    """
+
+    kwargs: Callable[[SimpleNamespace], dict] = lambda w: {}
+    methods: tuple[str, ...] = ("GET",)
+    is_list: bool = False
+    member: str = "manager"
+    query: str = ""
+
+
+def person(w):
+    return {"person_id": w.person.pk}
+
+
+def member(w):
+    return {"member_id": w.mentee.pk}
+
+
+def api_id(obj_name):
+    return lambda w: {"id": getattr(w, obj_name).pk}
+
+
+# Every org-scoped route (its pattern has ``org_slug``), by URL name.
+COVERAGE: dict[str, Case] = {
+    # HTML: mentoring/urls.py + mentoring/urls_org.py
+    "org_home": Case(methods=ANY_METHOD),
+    "people_list": Case(is_list=True, query="?q=wrangling", methods=ANY_METHOD),
+    "people_export": Case(is_list=True, methods=ANY_METHOD),
+    "people_import": Case(methods=("GET", "POST")),
+    "people_import_template": Case(methods=ANY_METHOD),
+    "people_import_preview": Case(kwargs=lambda w: {"import_id": w.people_import.pk}, methods=("GET", "POST")),
+    "person_detail": Case(kwargs=person, methods=ANY_METHOD),
+    "person_edit": Case(kwargs=person, methods=("GET", "POST")),
+    "members": Case(is_list=True, methods=ANY_METHOD),
+    "member_roles": Case(kwargs=member, methods=("POST",)),
+    "member_deactivate": Case(kwargs=member, methods=("GET", "POST")),
+    "member_reactivate": Case(kwargs=member, methods=("POST",)),
+    "invitations": Case(is_list=True, methods=("GET", "POST")),
+    "invitation_revoke": Case(kwargs=lambda w: {"invitation_id": w.invitation.pk}, methods=("GET", "POST")),
+    "org_settings": Case(methods=("GET", "POST")),
+    # API: mentoring/api_urls.py
+    "api-org-detail": Case(),
+    "api-policy": Case(methods=("GET", "PATCH")),
+    "api-member-list": Case(is_list=True),
+    "api-member-detail": Case(kwargs=api_id("mentee"), methods=("GET", "PATCH")),
+    "api-member-deactivate": Case(kwargs=api_id("mentee"), methods=("POST",)),
+    "api-member-reactivate": Case(kwargs=api_id("mentee"), methods=("POST",)),
+    "api-person-list": Case(is_list=True, query="?q=wrangling"),
+    "api-person-detail": Case(kwargs=api_id("person"), methods=("GET", "PATCH")),
+    "api-person-export": Case(is_list=True),
+    "api-person-import-csv": Case(methods=("POST",)),
+    "api-invitation-list": Case(is_list=True, methods=("GET", "POST")),
+    "api-invitation-detail": Case(kwargs=api_id("invitation"), methods=("DELETE",)),
+}
+
+# Routes without an org in the URL, and why no org check applies to them.
+PUBLIC_OR_USER_SCOPED: dict[str, str] = {
+    "healthz": "public health probe; reports service status only",
+    "home": "redirects a signed-in user to their own memberships",
+    "invitation_accept": "the unguessable token is the credential; shows only that invitation",
+    "api_tokens": "the signed-in user's own tokens (filtered by user)",
+    "api_token_revoke": "looked up by id *and* user: another user's token is 404 (checked below)",
+    "api-me": "the caller's own user and memberships",
+    "api-org-list": "the caller's own active memberships",
+    "api-token-list": "the caller's own tokens (filtered by user)",
+    "api-token-detail": "looked up within the caller's tokens: another user's is 404 (checked below)",
+    "api_schema": "OpenAPI schema: no data",
+    "api_docs": "API docs page: no data",
+    "^(?P<rest>.*)$": "the API's JSON 404 for unknown paths",
+}
+# Matched by the start of the route's full pattern.
+PUBLIC_PREFIXES: dict[str, str] = {
+    "accounts/": "django-allauth sign-in, sign-up, password and MFA pages: the user's own account",
+    "admin/": "Django admin: staff only, outside the tenant model",
+}
+
+# Every tenant model -> the route cases that request an org-A row of it.
+MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
+    Membership: ("person_detail", "person_edit", "member_roles", "member_deactivate", "api-member-detail",
+                 "api-person-detail", "people_list", "api-person-list", "members", "api-member-list"),
+    Invitation: ("invitation_revoke", "invitations", "api-invitation-detail", "api-invitation-list"),
+    PeopleImport: ("people_import_preview",),
+    # Shown on a person's page and matched by the people search (query="?q=wrangling").
+    Skill: ("person_detail", "people_list", "api-person-list", "api-person-detail"),
+    WorkItem: ("person_detail", "api-person-detail", "people_export", "api-person-export"),
+}
+# Models that point at a tenant model without an organisation FK of their own, and why that is safe.
+TENANT_CHILDREN_WITHOUT_ORG: dict[str, str] = {}
+
+
+# --- Walking the routes --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # the URL name (namespaced), or the full pattern when unnamed
+    pattern: str
+    callback: Callable
+
+    @property
+    def org_scoped(self) -> bool:
+        return "org_slug" in self.pattern
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+
+def walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
+    for entry in resolver.url_patterns:
+        pattern = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry, pattern, inner)
+        elif isinstance(entry, URLPattern):
+            key = f"{namespace}{entry.name}" if entry.name else str(entry.pattern)
+            yield Route(key, pattern, entry.callback)
+
+
+def all_routes() -> list[Route]:
+    return list(walk(get_resolver()))
+
+
+def routes_by_key() -> dict[str, Route]:
+    # DRF's format-suffix variants share a name; the first (plain) one stands for them.
+    found: dict[str, Route] = {}
+    for route in all_routes():
+        found.setdefault(route.key, route)
+    return found
+
+
+def is_public(route: Route) -> bool:
+    return route.key in PUBLIC_OR_USER_SCOPED or any(route.pattern.startswith(p) for p in PUBLIC_PREFIXES)
+
+
+def test_every_route_is_in_the_cross_tenant_matrix():
+    uncovered = sorted(
+        f"{route.key}  ({route.pattern})" for route in all_routes()
+        if not (route.org_scoped and route.key in COVERAGE) and not (not route.org_scoped and is_public(route)))
+    assert not uncovered, (
+        "Routes missing from tests/test_tenancy_coverage.py (org-scoped ones go in COVERAGE, "
+        "others in PUBLIC_OR_USER_SCOPED with a reason):\n  " + "\n  ".join(uncovered))
+
+
+def test_the_matrix_names_no_route_that_does_not_exist():
+    existing = routes_by_key()
+    stale = sorted(set(COVERAGE) - {k for k, r in existing.items() if r.org_scoped}) + \
+        sorted(set(PUBLIC_OR_USER_SCOPED) - set(existing))
+    assert not stale, f"Remove or fix these entries (no such route / not org-scoped): {stale}"
+
+
+def test_the_walk_sees_html_and_api_routes():
+    keys = routes_by_key()
+    assert {"people_list", "api-person-list", "healthz"} <= set(keys)
+    assert keys["api-person-detail"].org_scoped and not keys["healthz"].org_scoped
+
+
+# --- The world: org A with one row of every tenant model; the outsider in org B ------------------
+
+@pytest.fixture
+def world(org_a, manager, mentor, mentee, hr, outsider):
+    person = PersonFactory(organization=org_a, display_name="Zebulon Acmeperson", email="zebulon@acme.test")
+    services.person_update(actor=manager, membership=person, skills=["Quokka wrangling"],
+                           work_items=[("Project Acmewing", "https://acme.test/acmewing")])
+    invitation = services.invitation_create(actor=manager, email="invitee@acme.test", roles=["mentee"])
+    people_import = services.people_import_upload(
+        actor=manager, filename="acme-people.csv", content="email,display_name\nyuri@acme.test,Yuri Acmeimport\n")
+    # Org B has people of its own, so its lists are not trivially empty.
+    PersonFactory(organization=outsider.organization, display_name="Gustav Globexer", email="gustav@globex.test")
+    return SimpleNamespace(
+        org=org_a, manager=manager, mentor=mentor, mentee=mentee, hr=hr, outsider=outsider,
+        person=person, invitation=invitation, people_import=people_import,
+        skill=Skill.objects.for_org(org_a).get(), work_item=WorkItem.objects.for_org(org_a).get(),
+        # Strings that only org-A rows carry: none may reach the outsider.
+        markers=("acme.test", "Acmeperson", "Quokka", "Acmewing", "Acmeimport", "Maria Manager", "Mina Mentee",
+                 str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk)),
+    )
+
+
+def send(client, method: str, url: str, api: bool):
+    call = getattr(client, method.lower())
+    if method == "GET":
+        return call(url)
+    return call(url, {}, format="json") if api else call(url, {})
+
+
+def leaked(response, markers) -> list[str]:
+    body = b"".join(response) if response.streaming else response.content
+    text = body.decode("utf-8", errors="replace")
+    return [m for m in markers if m in text]
+
+
+def clients_of(membership, route: Route, client_for, api_for) -> list[tuple[str, object, bool]]:
+    clients = [("session", client_for(membership), False)]
+    if route.is_api:
+        clients += [("bearer", api_for(membership), True)]
+    return clients
+
+
+def refused_for_everyone(response, method, url, api, case, world, client_for, api_for) -> bool:
+    """A 405 the org-A member gets too says nothing about org A (a method refused by the route)."""
+    if response.status_code != 405:
+        return False
+    member_client = (api_for if api else client_for)(getattr(world, case.member))
+    return send(member_client, method, url, api).status_code == 405
+
+
+@pytest.mark.parametrize("name", sorted(COVERAGE))
+def test_outsider_gets_404_for_every_method_on_org_a_url(name, world, client_for, api_for):
+    route, case = routes_by_key()[name], COVERAGE[name]
+    url = reverse(name, kwargs={"org_slug": world.org.slug, **case.kwargs(world)})
+
+    not_404 = []
+    for label, client, api in clients_of(world.outsider, route, client_for, api_for):
+        for method in case.methods:
+            response = send(client, method, url, api)
+            if refused_for_everyone(response, method, url, api, case, world, client_for, api_for):
+                continue
+            if response.status_code != 404 or leaked(response, world.markers):
+                not_404.append(f"{method} {url} ({label}) -> {response.status_code}, "
+                               f"leaks {leaked(response, world.markers)}")
+
+    assert not not_404, "Outsider reached org-A data:\n  " + "\n  ".join(not_404)
+
+
+@pytest.mark.parametrize("name", sorted(COVERAGE))
+def test_member_of_org_a_reaches_the_same_url_so_the_404_is_meaningful(name, world, client_for, api_for):
+    route, case = routes_by_key()[name], COVERAGE[name]
+    url = reverse(name, kwargs={"org_slug": world.org.slug, **case.kwargs(world)})
+    member_client = (api_for if route.is_api else client_for)(getattr(world, case.member))
+
+    first = send(member_client, case.methods[0], url, route.is_api)
+    # Methods the case does not try must really be refused, or the outsider check missed one.
+    unlisted = {m: send(member_client, m, url, route.is_api).status_code
+                for m in ALL_METHODS if m not in case.methods}
+
+    assert first.status_code != 404, f"{case.methods[0]} {url} is 404 for {case.member} too: fix the case"
+    assert all(code == 405 for code in unlisted.values()), \
+        f"{url} accepts methods missing from COVERAGE[{name!r}].methods: {unlisted}"
+
+
+LIST_CASES = sorted(name for name, case in COVERAGE.items() if case.is_list)
+
+
+@pytest.mark.parametrize("name", LIST_CASES)
+def test_outsider_list_under_own_org_shows_no_org_a_rows(name, world, client_for, api_for):
+    route, case = routes_by_key()[name], COVERAGE[name]
+    own_url = reverse(name, kwargs={"org_slug": world.outsider.organization.slug}) + case.query
+
+    for label, client, api in clients_of(world.outsider, route, client_for, api_for):
+        response = send(client, "GET", own_url, api)
+        assert response.status_code == 200, f"GET {own_url} ({label}) -> {response.status_code}"
+        assert not leaked(response, world.markers), f"GET {own_url} ({label}) shows org-A rows"
+
+
+@pytest.mark.parametrize("name", LIST_CASES)
+def test_member_list_of_org_a_shows_its_rows_so_the_leak_check_can_fail(name, world, client_for, api_for):
+    route, case = routes_by_key()[name], COVERAGE[name]
+    url = reverse(name, kwargs={"org_slug": world.org.slug}) + case.query
+    member_client = (api_for if route.is_api else client_for)(getattr(world, case.member))
+
+    response = send(member_client, "GET", url, route.is_api)
+
+    assert response.status_code == 200
+    assert leaked(response, world.markers), f"GET {url} shows no org-A marker: the leak check proves nothing"
+
+
+# Caller-scoped API lists: the outsider's show none of org A; the manager's show org A.
+USER_LISTS = ("api-me", "api-org-list")
+
+
+@pytest.mark.parametrize("name", USER_LISTS)
+def test_outsider_user_scoped_list_shows_no_org_a_rows(name, world, api_for):
+    outsiders = api_for(world.outsider).get(reverse(name))
+    managers = api_for(world.manager).get(reverse(name))
+
+    assert outsiders.status_code == managers.status_code == 200
+    assert not leaked(outsiders, world.markers)
+    assert leaked(managers, world.markers)
+
+
+# --- User-scoped routes with object ids: another user's object is 404 ----------------------------
+
+USER_OBJECT_CASES = {
+    "api_token_revoke": ({"token_id"}, ("GET", "POST")),
+    "api-token-detail": ({"id"}, ("DELETE",)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(USER_OBJECT_CASES))
+def test_outsider_gets_404_for_the_managers_token(name, world, client_for, api_for):
+    token, _ = services.token_issue(user=world.manager.user, name="acme-token")
+    (kwarg,), methods = USER_OBJECT_CASES[name]
+    route = routes_by_key()[name]
+    url = reverse(name, kwargs={kwarg: token.pk})
+
+    codes = [send(client, m, url, api).status_code
+             for _, client, api in clients_of(world.outsider, route, client_for, api_for) for m in methods]
+    token.refresh_from_db()
+
+    assert set(codes) == {404}
+    assert token.revoked_at is None
+
+
+# --- Models --------------------------------------------------------------------------------------
+
+def tenant_models() -> list[type[models.Model]]:
+    return [m for m in apps.get_models()
+            if any(f.name == "organization" and f.is_relation for f in m._meta.get_fields())]
+
+
+def test_every_tenant_model_fails_closed_and_is_covered_by_a_route_case():
+    models_found = tenant_models()
+    not_org_owned = [m.__name__ for m in models_found if not issubclass(m, OrgOwned)]
+    uncovered = [m.__name__ for m in models_found
+                 if not set(MODEL_COVERAGE.get(m, ())) & set(COVERAGE)]
+
+    assert Membership in models_found
+    assert not not_org_owned, f"Tenant models not derived from mentoring.tenancy.OrgOwned: {not_org_owned}"
+    assert not uncovered, f"Tenant models with no case in MODEL_COVERAGE: {uncovered}"
+
+
+@pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m.__name__)
+def test_tenant_model_manager_refuses_unscoped_queries(model):
+    with pytest.raises(UnscopedQueryError):
+        model.objects.all()
+
+
+def test_models_pointing_at_tenant_rows_carry_an_organization_themselves():
+    tenant = set(tenant_models())
+    orphans = [
+        f"{m._meta.label}.{f.name}" for m in apps.get_models() if m not in tenant
+        and m._meta.label not in TENANT_CHILDREN_WITHOUT_ORG
+        for f in m._meta.get_fields()
+        if f.many_to_one and f.concrete and f.related_model in tenant]
+
+    assert not orphans, f"Rows that hang off a tenant model without their own organization FK: {orphans}"
+
+
+def test_model_coverage_names_only_real_cases():
+    unknown = {m.__name__: sorted(set(names) - set(COVERAGE)) for m, names in MODEL_COVERAGE.items()
+               if set(names) - set(COVERAGE)}
+    assert not unknown
+
+
+def test_route_patterns_use_no_sequential_ids():
+    # Public identifiers are uuids or slugs: an ``<int:…>`` in an org route would be guessable.
+    guessable = [r.pattern for r in all_routes() if r.org_scoped and re.search(r"<int:|\\d\+", r.pattern)]
+    assert not guessable
