@@ -12,6 +12,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", core.org_home, name="org_home"),
     path("o/<slug:org_slug>/", include("mentoring.urls_org")),
     path("", include("mentoring.urls_account")),
+    path("", include("sessions_app.urls")),
     path("api/v1/", include("mentoring.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

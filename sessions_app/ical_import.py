@@ -47,6 +47,7 @@ MAX_EVENTS = 5000
 # Properties that decide when an event happens: if one is unreadable, the
 # busy times would be silently wrong, so the whole file is refused.
 TIMING_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
+SINGLE_VALUED = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID")
 TOO_FREQUENT = ("SECONDLY", "MINUTELY")
 # Parsing and expansion errors of icalendar / recurring_ical_events are
 # ValueError subclasses (InvalidCalendar, BadRuleStringFormat, ...); a missing
@@ -103,12 +104,15 @@ def _decode(content: bytes) -> str:
 
 
 def _check_event(event) -> None:
-    when = _describe(event)
+    when = _describe(event) if not isinstance(event.get("DTSTART"), list) else ""
     broken = [name for name, _ in getattr(event, "errors", ()) if name in TIMING_PROPERTIES]
     if broken:
         raise refuse(f"An event{when} has an unreadable {broken[0]} value.")
     if "DTSTART" not in event:
         raise refuse("An event has no start time (DTSTART).")
+    repeated = [name for name in SINGLE_VALUED if isinstance(event.get(name), list)]
+    if repeated:
+        raise refuse(f"An event{when} has more than one {repeated[0]}.")
     rules = event.get("RRULE", [])
     for rule in rules if isinstance(rules, list) else [rules]:
         frequency = str(rule.get("FREQ", [""])[0]).upper()

@@ -71,7 +71,7 @@ def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """The first instant on ``day`` whose wall clock in ``tz`` reads ``wall`` or later."""
     naive = datetime.combine(day, wall)
     first = naive.replace(tzinfo=tz).astimezone(UTC)  # fold=0: first occurrence if ambiguous
-    if True:
+    if first.astimezone(tz).replace(tzinfo=None) == naive:
         return first
     # In a gap, fold=0 lands after the transition and fold=1 before it: bisect
     # (whole seconds) for the transition, the first instant reading later than ``naive``.

@@ -152,7 +152,7 @@ def test_overlapping_booking_for_the_same_mentor_is_refused(mentor, mentee, ment
         "start": ["Otto Mentor already has a session then: Tue 8 Dec, 10:00–10:30 (Europe/Berlin)."]}
 
 
-def test_a_person_cannot_be_booked_twice_at_once_in_different_roles(org_a, mentor, mentee, mentor_2):
+def test_a_person_cannot_be_booked_twice_at_once_in_different_roles(org_a, mentor, mentee):
     # Mina is a mentee with Otto and, in another program, a mentor of Nia.
     mentee.is_mentor = True
     mentee.time_zone = "America/New_York"

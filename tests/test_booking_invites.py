@@ -64,16 +64,17 @@ def test_invite_event_carries_uid_sequence_times_people_and_status(booked, mento
     event = only_event(invite_of(mail.outbox[0])[1])
 
     assert (event.uid, event.sequence, event["STATUS"]) == (f"{booked.id}@touchpoint", 0, "CONFIRMED")
-    assert (event.start, event.end) == (datetime(2027, 10, 12, 8, 0, tzinfo=UTC), datetime(2027, 10, 12, 8, 30,
-                                                                                            tzinfo=UTC))
-    assert event.to_ical().decode().count("DTSTART:20271012T080000Z") == 1
+    assert (event.start, event.end) == (datetime(2027, 10, 12, 8, 0, tzinfo=UTC),
+                                        datetime(2027, 10, 12, 8, 30, tzinfo=UTC))
+    assert "DTSTART:20271012T080000Z" in event.to_ical().decode()
     assert event["SUMMARY"] == "Touchpoint: Otto Mentor ↔ Mina Mentee"
     assert str(event["ORGANIZER"]) == "mailto:touchpoint@localhost"
     assert sorted(str(a) for a in event["ATTENDEE"]) == sorted([f"mailto:{mentor.email}", f"mailto:{mentee.email}"])
     assert event.get("DTSTAMP") is not None
 
 
-def test_invite_description_has_the_agenda_prompts_and_a_link(org_a, mentor, mentee, django_capture_on_commit_callbacks):
+def test_invite_description_has_the_agenda_prompts_and_a_link(org_a, mentor, mentee,
+                                                              django_capture_on_commit_callbacks):
     agenda = AgendaTemplate.unscoped.create(organization=org_a, outcome_type="code_review", name="Code review",
                                             prompts="What changed?\n\nWhere are you unsure?")
     with django_capture_on_commit_callbacks(execute=True):

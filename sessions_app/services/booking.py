@@ -143,8 +143,8 @@ RACE_MESSAGE = "That time was just booked by someone else; pick another slot."
 
 def session_book(*, actor: Membership, mentor: Membership, mentee: Membership, start: datetime, minutes: int,
                  agenda: AgendaTemplate | None = None, now: datetime | None = None) -> MentoringSession:
-    org = actor.organization
     _require_booker(actor, mentor, mentee)
+    org = actor.organization
     for person, name in ((mentor, "mentor"), (mentee, "mentee")):
         if person is None or person.organization_id != org.pk:
             raise DomainError(f"Pick a {name} of {org.name}.", field=name)
