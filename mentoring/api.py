@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from . import people_csv, selectors, services
 from .api_viewsets import OrgScopedViewSet
+from .errors import DomainError
 from .models import ROLES, ApiToken, Invitation, Membership, Organization
 
 ROLE_CHOICES = [(role, role) for role in ROLES]
@@ -446,18 +447,23 @@ class PeopleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgResourc
         result = {"applied": False, **{key: preview[key] for key in
                                        ("ok", "row_count", "create_count", "update_count", "rows", "errors")}}
         if apply:
-            if not preview["ok"]:
-                return self._refused(preview)
-            applied = services.people_import_apply(actor=self.membership, people_import=people_import)
+            try:
+                applied = services.people_import_apply(actor=self.membership, people_import=people_import)
+            except DomainError as error:
+                if error.status_code != 400:
+                    raise
+                return self._refused(error, preview["errors"])
             result.update(applied=True, create_count=applied["created"], update_count=applied["updated"])
         return Response(ImportResultOut(result).data)
 
     @staticmethod
-    def _refused(preview):
-        count = len(preview["errors"])
-        errors = {"file": [services._describe(e) for e in preview["errors"][:50]]}
-        return Response({"detail": f"The file has {count} error{'s' * (count != 1)}; nothing was applied.",
-                         "errors": errors, "row_errors": preview["errors"]}, status=status.HTTP_400_BAD_REQUEST)
+    def _refused(error, row_errors):
+        """The service refused the whole file; add each row and field for clients."""
+        count = len(row_errors)
+        detail = (f"The file has {count} error{'s' * (count != 1)}; nothing was applied." if count
+                  else f"{error.first_message} Nothing was applied.")
+        return Response({"detail": detail, "errors": error.errors, "row_errors": row_errors},
+                        status=status.HTTP_400_BAD_REQUEST)
 
 
 class InvitationViewSet(mixins.ListModelMixin, OrgResourceViewSet):

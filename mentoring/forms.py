@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db.models import Q
 
 from .models import ROLE_LABELS, ROLES, Membership
 
@@ -66,7 +67,9 @@ class PersonForm(forms.Form):
     def __init__(self, *args, org, person, can_edit_terms: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].choices = time_zone_choices()
-        self.fields["manager"].queryset = (Membership.objects.for_org(org).filter(is_active=True)
+        # Active people, plus the current manager even if since deactivated (saving must not fail on it).
+        self.fields["manager"].queryset = (Membership.objects.for_org(org)
+                                           .filter(Q(is_active=True) | Q(pk=person.manager_id))
                                            .exclude(pk=person.pk).only("id", "display_name", "email"))
         self.fields["manager"].label_from_instance = lambda m: f"{m.display_name} ({m.email})"
         if not can_edit_terms:
@@ -121,7 +124,8 @@ class PeopleImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise ValidationError(f"The file is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)} MB.")
+            megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+            raise ValidationError(f"The file is larger than {megabytes} MB.")
         return upload
 
 

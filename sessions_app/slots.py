@@ -170,7 +170,7 @@ def _fragmented(stretch: _Stretch, start: datetime, end: datetime, now: datetime
     before = start - max(stretch.start, now)  # free time already past cannot be lost
     after = stretch.end - end
     edges = [(side, kind) for side, kind, piece in (("left", stretch.left, before), ("right", stretch.right, after))
-             if piece < GRID]
+             if piece < GRID and (side == "right" or stretch.start >= now)]
     smaller = min(before, after)
     return (0 if smaller < GRID else int(smaller.total_seconds() // 60)), edges
 
@@ -210,8 +210,9 @@ def suggest(*, mentor: PersonAvailability, mentee: PersonAvailability, minutes: 
     earliest = _ceil(now + timedelta(minutes=lead_minutes), step)
     horizon = now + timedelta(days=days)
 
-    ours = free_stretches(mentor, earliest, horizon, buffer)
-    theirs = free_stretches(mentee, earliest, horizon, buffer)
+    # From ``now``, not ``earliest``: a meeting that ends during the lead time still bounds a stretch.
+    ours = free_stretches(mentor, now, horizon, buffer)
+    theirs = free_stretches(mentee, now, horizon, buffer)
     ranked = []
     i = j = 0
     while i < len(ours) and j < len(theirs):  # two sorted, disjoint lists: walk the overlaps

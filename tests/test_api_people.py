@@ -1,9 +1,8 @@
 """People profiles through the API: reading, search, editing (with ids from
 the body looked up inside the org), CSV import and export."""
 
-from django.core.files.uploadedfile import SimpleUploadedFile
-
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from mentoring import selectors
 from mentoring.models import Membership
@@ -194,3 +193,12 @@ def test_export_honours_accept_text_csv(manager, api_for):
     response = api_for(manager).get(f"{ORG}/people/export/", HTTP_ACCEPT="text/csv")
     assert response.status_code == 200
     assert "manager@acme.test" in response.content.decode()
+
+
+def test_import_that_would_make_a_manager_loop_applies_nothing(manager, api_for):
+    looped = HEADER + ("ada@acme.test,Ada Lovelace,,,bob@acme.test,,,mentor\n"
+                       "bob@acme.test,Bob Byte,,,ada@acme.test,,,mentee\n")
+    response = api_for(manager).post(f"{ORG}/people/import/?apply=1", looped, content_type="text/csv")
+    assert response.status_code == 400
+    assert "loops" in response.json()["detail"] and response.json()["errors"]["file"]
+    assert people_emails(manager.organization) == {"manager@acme.test"}

@@ -99,17 +99,28 @@ COUNTS = ("import json; from allauth.account.models import EmailAddress; "
           "'work_items': WorkItem.unscoped.count()}))")
 
 
-def test_embedded_default_migrates_seeds_runs_a_worker_and_serves_healthz(tmp_path):
-    env = embedded_env(tmp_path)
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """One migrated and seeded embedded run directory for this module (SQLite
+    migrations are slow); -> (run_dir, env, counts after the first seed)."""
+    run_dir = tmp_path_factory.mktemp("embedded")
+    env = embedded_env(run_dir)
     manage(env, "migrate", "--noinput")
     manage(env, "seed_demo")
-    first = json.loads(manage(env, "shell", "-v", "0", "-c", COUNTS))
+    return run_dir, env, json.loads(manage(env, "shell", "-v", "0", "-c", COUNTS))
+
+
+def test_seed_demo_on_sqlite_is_idempotent(embedded):
+    _, env, first = embedded
+    assert (first["orgs"], first["people"], first["emails"]) == (2, 128, 8)
     manage(env, "seed_demo")
     assert json.loads(manage(env, "shell", "-v", "0", "-c", COUNTS)) == first
-    assert first["orgs"] == 2 and first["people"] == 128 and first["emails"] == 8
 
+
+def test_embedded_worker_runs_a_task_and_healthz_reports_it(embedded):
+    tmp_path, env, _ = embedded
     for folder in ("queue", "processed"):  # as run_demo does
-        (tmp_path / "broker" / folder).mkdir(parents=True)
+        (tmp_path / "broker" / folder).mkdir(parents=True, exist_ok=True)
     port = free_port()
     worker_log, web_log = tmp_path / "worker.log", tmp_path / "web.log"
     worker = start(env, [sys.executable, "-m", "celery", "-A", "mentoring", "worker", "--pool=solo",
@@ -128,11 +139,13 @@ def test_embedded_default_migrates_seeds_runs_a_worker_and_serves_healthz(tmp_pa
         stop(web)
 
 
-def test_run_demo_serves_runs_jobs_and_stops_everything_on_sigterm(tmp_path):
+def test_run_demo_serves_runs_jobs_and_stops_everything_on_sigterm(embedded):
+    tmp_path, env, _ = embedded
+    with sqlite3.connect(tmp_path / "touchpoint.sqlite3") as db:  # only this run's worker may write one
+        db.execute("DELETE FROM mentoring_heartbeat")
     port = free_port()
     log = tmp_path / "run_demo.log"
-    run_demo = start(embedded_env(tmp_path), [sys.executable, "manage.py", "run_demo", "--addr",
-                                              f"127.0.0.1:{port}"], log)
+    run_demo = start(env, [sys.executable, "manage.py", "run_demo", "--addr", f"127.0.0.1:{port}"], log)
     try:
         # run_demo enqueues one heartbeat once the web server answers; the worker runs it.
         body = wait_for(lambda: healthy_with_heartbeat(f"http://127.0.0.1:{port}/healthz"), 120,

@@ -45,6 +45,14 @@ def test_berlin_mentor_and_new_york_mentee_meet_in_their_shared_hours():
     assert len(spans) == 10
 
 
+def test_kolkata_half_hour_offset_shapes_the_shared_hours():
+    slots = suggest(mentor=person(BERLIN), mentee=person("Asia/Kolkata"), minutes=30, now=MONDAY_2_MARCH_0600Z,
+                    days=2)
+
+    # Berlin 09:00–17:00 is 08:00–16:00 UTC; Kolkata 09:00–17:00 (UTC+5:30) is 03:30–11:30 UTC.
+    assert spans_by_day(slots)[date(2026, 3, 3)] == (utc(2026, 3, 3, 8), utc(2026, 3, 3, 11, 30))
+
+
 def test_mentee_at_two_sessions_this_week_gets_slots_only_from_next_week():
     this_week, next_week = iso_week_bounds(MONDAY_2_MARCH_0600Z, BERLIN)
     mentee = person(BERLIN, week_counts={this_week: 2}, cap=2)

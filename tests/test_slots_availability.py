@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -55,15 +56,9 @@ def test_people_without_declared_windows_work_monday_to_friday_in_their_profile_
 
     slots = slot_suggestions(org=org_a, mentor=mentor, mentee=mentee, minutes=30, now=MONDAY_7_DEC_0600Z, limit=None)
 
-    local = [slot.start_utc.astimezone(mentee_zone(mentee)) for slot in slots]
+    local = [slot.start_utc.astimezone(ZoneInfo(mentee.time_zone)) for slot in slots]
     assert local and {start.weekday() for start in local} == {0, 1, 2, 3, 4}
     assert all(time(10) <= start.time() and (start + timedelta(minutes=30)).time() <= time(12) for start in local)
-
-
-def mentee_zone(person):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(person.time_zone)
 
 
 def test_declared_windows_focus_blocks_busy_times_and_sessions_in_any_role_are_respected(

@@ -114,6 +114,7 @@ PUBLIC_OR_USER_SCOPED: dict[str, str] = {
     "api_schema": "OpenAPI schema: no data",
     "api_docs": "API docs page: no data",
     "^(?P<rest>.*)$": "the API's JSON 404 for unknown paths",
+    "calendar_feed": "the unguessable secret is the credential (calendar apps cannot sign in); one member's feed",
 }
 # Matched by the start of the route's full pattern.
 PUBLIC_PREFIXES: dict[str, str] = {

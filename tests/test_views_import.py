@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 HEADER = "email,display_name,title,team,manager_email,time_zone,skills,work_items,roles\n"
 GOOD = HEADER + (
-    "ada@acme.test,Ada Lovelace,Staff Engineer,Payments,,Europe/London,System design;Go,Payments v2|https://x.test,mentor\n"
+    "ada@acme.test,Ada Lovelace,Staff Engineer,Payments,,Europe/London,System design;Go,"
+    "Payments v2|https://x.test,mentor\n"
     "bob@acme.test,Bob Byte,Engineer,Payments,ada@acme.test,Europe/Berlin,Go,Payments v2,mentee\n"
 )
 BAD = HEADER + (
@@ -111,3 +112,9 @@ def test_export_is_a_csv_attachment_that_imports_back_unchanged(client_for, mana
         org=manager.organization,
         people_import=services.people_import_upload(actor=manager, filename="x.csv", content=body))
     assert preview["ok"] and preview["create_count"] == 0
+
+
+def test_a_file_over_the_size_limit_is_a_form_error(client_for, manager, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = upload(client_for(manager), GOOD * 20)
+    assert response.status_code == 400 and "larger than" in response.content.decode()

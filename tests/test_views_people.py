@@ -168,3 +168,11 @@ def test_the_edit_form_starts_with_the_current_profile(client_for, mentee):
     services.person_update(actor=mentee, membership=mentee, skills=["Go"], work_items=[("API", "https://a.test")])
     form = client_for(mentee).get(reverse("person_edit", args=["acme", mentee.pk])).context["form"]
     assert form.initial["skills"] == "Go" and form.initial["work_items"] == "API | https://a.test"
+
+
+def test_a_deactivated_manager_does_not_block_saving_the_profile(client_for, manager, mentee, mentor):
+    services.person_update(actor=manager, membership=mentee, manager=mentor)
+    services.membership_deactivate(actor=manager, membership=mentor)
+    url = reverse("person_edit", args=["acme", mentee.pk])
+    response = client_for(mentee).post(url, profile_form(manager=str(mentor.pk)))
+    assert response.status_code == 302

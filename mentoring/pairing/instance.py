@@ -37,7 +37,7 @@ class Prepared:
     mentor_ids: list[str]
     capacity: np.ndarray
     matrix: np.ndarray  # NaN where a pair is not allowed
-    excluded: dict[str, np.ndarray]  # rule text -> mask of pairs it excludes (for `why`)
+    excluded: Callable[[int], dict[str, int]]  # mentee row -> {rule text: mentors it excludes}
     explain: Callable[[int, int], list[str]] | None  # reasons of a pair, people instances only
 
 
@@ -55,7 +55,7 @@ def run(instance) -> dict:
     return {
         "pairs": pairs,
         "unmatched": result.unmatched,
-        "why": {e: _why(row[e], prepared.matrix, prepared.excluded) for e in result.unmatched},
+        "why": {e: _why(row[e], prepared) for e in result.unmatched},
         "objective": result.objective,
         "seconds": time.perf_counter() - started,
     }
@@ -80,7 +80,13 @@ def prepare(instance) -> Prepared:
             matrix = solver.score_matrix(mentee_ids, mentor_ids, instance["scores"], forbidden)
         except ValueError as exc:
             raise InstanceError(str(exc)) from None
-        excluded = _explicit_exclusions(instance["scores"], forbidden, mentee_ids, mentor_ids)
+        scores = instance["scores"]
+
+        def excluded(i: int) -> dict[str, int]:
+            scored = set(scores.get(mentee_ids[i], ()))
+            ruled_out = {t for e, t in forbidden if e == mentee_ids[i]} & scored
+            return {"without a score": len(mentor_ids) - len(scored), "forbidden": len(ruled_out)}
+
         return Prepared(mentee_ids, mentor_ids, capacity, matrix, excluded, None)
 
     weights = _config(scoring.Weights, instance.get("weights", {}), "weights")
@@ -93,32 +99,23 @@ def prepare(instance) -> Prepared:
     def explain(i: int, j: int) -> list[str]:
         return scoring.explain(people_e[i], people_m[j], scored, i, j, weights, rules)
 
-    return Prepared(mentee_ids, mentor_ids, capacity, scored.matrix, scored.excluded, explain)
+    def excluded(i: int) -> dict[str, int]:
+        return {rule: int(mask[i].sum()) for rule, mask in scored.excluded.items()}
+
+    return Prepared(mentee_ids, mentor_ids, capacity, scored.matrix, excluded, explain)
 
 
-def _why(i: int, matrix: np.ndarray, excluded: dict[str, np.ndarray]) -> str:
-    total = matrix.shape[1]
-    allowed = int((~np.isnan(matrix[i])).sum())
+def _why(i: int, prepared: Prepared) -> str:
+    total = len(prepared.mentor_ids)
+    allowed = int((~np.isnan(prepared.matrix[i])).sum())
     if total == 0:
         return "no mentors in the instance"
     if allowed:
         # At an optimum an unmatched mentee has no allowed mentor with a free slot,
         # else adding that pair would match one more mentee.
         return f"all {allowed} allowed mentor(s) are full"
-    counts = [f"{int(mask[i].sum())} {rule}" for rule, mask in excluded.items() if mask[i].any()]
+    counts = [f"{count} {rule}" for rule, count in prepared.excluded(i).items() if count]
     return f"no allowed mentor among {total}: " + ", ".join(counts)
-
-
-def _explicit_exclusions(scores, forbidden, mentee_ids, mentor_ids) -> dict[str, np.ndarray]:
-    row = {e: i for i, e in enumerate(mentee_ids)}
-    col = {m: j for j, m in enumerate(mentor_ids)}
-    no_score = np.ones((len(row), len(col)), dtype=bool)
-    for mentee, by_mentor in scores.items():
-        no_score[row[mentee], [col[m] for m in by_mentor]] = False
-    ruled_out = np.zeros_like(no_score)
-    for mentee, mentor in forbidden:
-        ruled_out[row[mentee], col[mentor]] = True
-    return {"without a score": no_score, "forbidden": ruled_out & ~no_score}
 
 
 def _people(instance: dict, key: str) -> dict[str, dict]:

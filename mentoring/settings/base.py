@@ -112,6 +112,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # make run's web server and worker share the file: WAL lets them read while
+    # one writes, IMMEDIATE transactions avoid "database is locked" upgrades.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "mentoring.User"
 
@@ -139,12 +146,14 @@ else:
 
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 BROKER_DIR = RUN_DIR / "broker"
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The broker may live in its own Redis database (CELERY_BROKER_URL) so that
+# clearing the cache can never drop queued tasks.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     # Above the longest countdown/ETA we use, so Redis never redelivers a
     # task that is only waiting (see docs "Visibility timeout").
     {"visibility_timeout": 6 * 3600}
-    if REDIS_URL
+    if CELERY_BROKER_URL.startswith("redis")
     else {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),

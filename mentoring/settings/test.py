@@ -5,6 +5,7 @@ import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/touchpoint")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/10")  # apart from the cache (tests clear it)
 os.environ.setdefault("CACHE_KEY_PREFIX", "tp-test")
 
 from .base import *  # noqa: E402,F401,F403

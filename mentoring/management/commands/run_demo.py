@@ -8,7 +8,6 @@ the same task code runs as in production, just without Redis.  With
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -58,7 +57,8 @@ class Command(BaseCommand):
         exit_code = 0
         try:
             url = f"http://{addr}/"
-            if self._wait_for_health(url + "healthz", children, stopping):
+            self._wait_for_health(url + "healthz", children, stopping)
+            if not stopping and all(child.poll() is None for child in children.values()):
                 # One heartbeat now, so /healthz shows the worker before beat's first tick.
                 from mentoring.tasks import worker_heartbeat
 
@@ -78,17 +78,17 @@ class Command(BaseCommand):
         if exit_code:
             sys.exit(exit_code)
 
-    def _wait_for_health(self, url, children, stopping, timeout=60) -> bool:
+    def _wait_for_health(self, url, children, stopping, timeout=120) -> None:
+        """Until the web server answers, so the banner comes after the start-up logs."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not stopping:
             if any(child.poll() is not None for child in children.values()):
-                return False
+                return
             try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    return json.load(response).get("db") == "ok"
-            except OSError:
+                with urllib.request.urlopen(url, timeout=2):
+                    return
+            except OSError:  # not listening yet, or 503 while the database is not ready
                 time.sleep(0.5)
-        return False
 
     def _banner(self, url):
         lines = ["", "=" * 64, f"Touchpoint is running at {url}",
