@@ -110,7 +110,7 @@ def test_recent_pair_is_penalised_when_the_no_repeat_rule_is_off():
         (Mentee("e1", recent_mentors=frozenset({"m1"})), Mentor("m1"), "paired in a recent cohort"),
         (Mentee("e1", tz="Asia/Tokyo", working_hours=NINE_TO_FIVE), Mentor("m1", working_hours=NINE_TO_FIVE),
          "under 1 h shared working hours"),
-        (Mentee("p1"), Mentor("p1"), "the same person"),
+        (Mentee("p1"), Mentor("p1"), "the mentee themselves"),
     ],
 )
 def test_hard_rules_exclude_the_pair(mentee, mentor, rule):

@@ -70,10 +70,11 @@ def prepare(instance) -> Prepared:
     mentee_ids, mentor_ids = sorted(mentees), sorted(mentors)
     capacity = np.array([_capacity(mentors[m], m) for m in mentor_ids], dtype=np.int64)
     forbidden = _pairs(instance.get("forbidden", []), mentees, mentors)
-    # A person can sit on both lists (mentor here, mentee there) but never pairs with themselves.
-    forbidden += [(p, p) for p in mentee_ids if p in mentors]
 
     if "scores" in instance:
+        # A person can sit on both lists (mentor here, mentee there) but never pairs with
+        # themselves (scoring has this rule for people instances).
+        forbidden += [(p, p) for p in mentee_ids if p in mentors]
         if not isinstance(instance["scores"], dict):
             raise InstanceError("scores: expected an object of mentee id -> {mentor id: score}")
         try:

@@ -121,7 +121,7 @@ def score_pairs(
 
     recent = mask((i, col.get(t)) for i, e in enumerate(mentees) for t in e.recent_mentors)
     excluded = {
-        "the same person": mask((row.get(t.id), j) for j, t in enumerate(mentors)),
+        "the mentee themselves": mask((row.get(t.id), j) for j, t in enumerate(mentors)),
         "opted out": mask([(i, col.get(t)) for i, e in enumerate(mentees) for t in e.opt_outs]
                           + [(row.get(e), j) for j, t in enumerate(mentors) for e in t.opt_outs]),
         "manager or direct report": mask([(i, col.get(e.manager_id)) for i, e in enumerate(mentees)]
