@@ -15,9 +15,10 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("sessions_app.urls_loop")),
     path("", include("mentoring.urls_account")),
     path("", include("sessions_app.urls")),
-    path("api/v1/", include("mentoring.api_urls")),
+    # Before mentoring.api_urls: it ends in a catch-all that answers unknown API paths with a JSON 404.
     path("api/v1/orgs/<slug:org_slug>/", include("sessions_app.api.urls_booking")),
     path("api/v1/orgs/<slug:org_slug>/", include("sessions_app.api.urls_loop")),
+    path("api/v1/", include("mentoring.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("admin/", admin.site.urls),

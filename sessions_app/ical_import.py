@@ -52,8 +52,9 @@ TOO_FREQUENT = ("SECONDLY", "MINUTELY")
 # Parsing and expansion errors of icalendar / recurring_ical_events are
 # ValueError subclasses (InvalidCalendar, BadRuleStringFormat, ...); a missing
 # DTSTART or an unknown X-WR-TIMEZONE surfaces as KeyError; mixing dates and
-# date-times in odd ways as TypeError.
-EXPANSION_ERRORS = (ValueError, KeyError, TypeError, OverflowError)
+# date-times in odd ways as TypeError; a repeated property (a list where one
+# value is expected, e.g. two TZIDs in a VTIMEZONE) as AttributeError.
+EXPANSION_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError)
 
 Interval = tuple[datetime, datetime]
 
@@ -104,7 +105,7 @@ def _decode(content: bytes) -> str:
 
 
 def _check_event(event) -> None:
-    when = _describe(event) if not isinstance(event.get("DTSTART"), list) else ""
+    when = _describe(event)
     broken = [name for name, _ in getattr(event, "errors", ()) if name in TIMING_PROPERTIES]
     if broken:
         raise refuse(f"An event{when} has an unreadable {broken[0]} value.")
@@ -115,7 +116,7 @@ def _check_event(event) -> None:
         raise refuse(f"An event{when} has more than one {repeated[0]}.")
     rules = event.get("RRULE", [])
     for rule in rules if isinstance(rules, list) else [rules]:
-        frequency = str(rule.get("FREQ", [""])[0]).upper()
+        frequency = str((rule.get("FREQ") or [""])[0]).upper()
         if frequency in TOO_FREQUENT:
             raise refuse(f"An event{when} repeats every {frequency.lower()[:-2]}; "
                          "repeating more often than hourly is not supported.")

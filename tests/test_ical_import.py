@@ -13,6 +13,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 import recurring_ical_events
 from django.http import Http404
 
@@ -168,6 +169,35 @@ def test_occurrences_outside_the_window_are_left_out():
 
     assert busy == [(utc("2025-03-24 08:00"), utc("2025-03-24 08:30")),
                     (utc("2025-03-31 07:00"), utc("2025-03-31 07:30"))]
+
+
+OWN_FILES = sorted(OWN_DIR.glob("*.ics"))
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(OWN_FILES), st.data())
+def test_a_mangled_calendar_file_is_imported_or_refused_never_a_crash(path, data):
+    """Cut, drop, repeat or garble a line: the import gives busy times or a DomainError."""
+    lines = path.read_bytes().split(b"\n")
+    at = data.draw(st.integers(0, len(lines) - 1))
+    mangle = data.draw(st.sampled_from(["cut", "drop", "repeat", "garble"]))
+    if mangle == "cut":
+        lines = lines[:at]
+    elif mangle == "drop":
+        del lines[at]
+    elif mangle == "repeat":
+        lines.insert(at, lines[data.draw(st.integers(0, len(lines) - 1))])
+    else:
+        lines[at] = data.draw(st.binary(max_size=40))
+    content = b"\n".join(lines)
+
+    try:
+        busy = ical_import.busy_intervals(content, time_zone=MEMBER_TZ, window_start=utc("2024-12-01 00:00"),
+                                          window_end=utc("2026-01-31 00:00"))
+    except DomainError as refusal:
+        assert list(refusal.errors) == ["file"]
+    else:
+        assert all(start < end and start.tzinfo is UTC for start, end in busy)
 
 
 def test_default_window_runs_from_a_day_ago_to_sixty_days_ahead():

@@ -96,3 +96,11 @@ def test_invalid_instance_on_the_command_line_prints_no_traceback(tmp_path):
 
     assert done.returncode == 1
     assert "capacity must be a non-negative integer" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_person_on_both_lists_is_never_their_own_mentor(tmp_path):
+    out = pair(tmp_path, {
+        "mentors": [{"id": "p1", "capacity": 1}], "mentees": [{"id": "p1"}], "scores": {"p1": {"p1": 1.0}},
+    })
+
+    assert (out["pairs"], out["unmatched"]) == ([], ["p1"])

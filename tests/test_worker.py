@@ -44,7 +44,8 @@ def worker(transactional_db, tmp_path):
     broker_url = broker_db_url()
     log = tmp_path / "worker.log"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "mentoring.settings.test",
-           "DATABASE_URL": url_of_test_database(), "REDIS_URL": broker_url, "PYTHONUNBUFFERED": "1"}
+           "DATABASE_URL": url_of_test_database(), "REDIS_URL": broker_url, "CELERY_BROKER_URL": broker_url,
+           "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "mentoring", "worker", "--pool=solo", "--loglevel=INFO",
          "-Q", queue, "--without-mingle", "--without-gossip", "--without-heartbeat"],

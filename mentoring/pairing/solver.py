@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 # Exact type test (not isinstance) so that JSON `true` is refused and the check stays fast.
 _NUMBER_TYPES = frozenset({int, float, np.float64, np.float32, np.int64, np.int32})
@@ -112,8 +114,16 @@ def score_matrix(
     return matrix
 
 
-def assign(matrix: np.ndarray, capacity: np.ndarray) -> list[tuple[int, int]]:
-    """Optimal (row, col) pairs for a NaN-masked score matrix and mentor capacities."""
+def assign(matrix: np.ndarray, capacity: np.ndarray, first_candidates: int = 16, added: int = 8) -> list[tuple[int, int]]:
+    """Optimal (row, col) pairs for a NaN-masked score matrix and mentor capacities.
+
+    Solves on each mentee's `first_candidates` best mentors, then proves the result
+    optimal for ALL allowed pairs with dual prices (`_improving_pairs`); pairs that
+    could still improve it join the candidates and the restricted problem is solved
+    again. This is column generation with an exactness certificate, not a top-K
+    heuristic. Should the prices not settle (float rounding), the dense
+    slot-expanded `linear_sum_assignment` decides.
+    """
     allowed = ~np.isnan(matrix)
     # Slots a mentor can actually fill; mentors and mentees without options drop out.
     slots = np.minimum(capacity, allowed.sum(axis=0))
@@ -122,19 +132,113 @@ def assign(matrix: np.ndarray, capacity: np.ndarray) -> list[tuple[int, int]]:
     max_pairs = min(len(rows), int(slots.sum()))
     if max_pairs == 0:
         return []
-    if len(rows) < matrix.shape[0] or len(cols) < matrix.shape[1]:
-        matrix, allowed = matrix[np.ix_(rows, cols)], allowed[np.ix_(rows, cols)]
+    matrix, allowed, slots = matrix[np.ix_(rows, cols)], allowed[np.ix_(rows, cols)], slots[cols]
     low, high = float(np.nanmin(matrix)), float(np.nanmax(matrix))
     big = max_pairs * (high - low) + 1.0
-    # cost = -weight, built in place (at 5,000 mentees each copy of the expanded
-    # matrix is 200 MB): allowed low - big - score, disallowed 0.
-    cost = np.where(allowed, matrix, low - big)
-    np.subtract(low - big, cost, out=cost)
-    cost = np.repeat(cost, slots[cols], axis=1)
-    r, c = linear_sum_assignment(cost)
-    mentor = np.repeat(np.arange(len(cols)), slots[cols])[c]  # slot column -> index into cols
-    real = allowed[r, mentor]  # drop "disallowed" cells: those mentees stay unmatched
-    return sorted(zip(rows[r[real]].tolist(), cols[mentor[real]].tolist()))
+    weight = np.where(allowed, matrix - low + big, 0.0)  # > 0 where allowed, 0 = not allowed
+
+    candidates = _best_per_row(weight, first_candidates) & allowed
+    for _ in range(_MAX_ROUNDS):
+        mentor_of = _solve_restricted(weight, candidates, slots)
+        reduced = _reduced_gains(weight, candidates, mentor_of, slots)
+        if reduced is None:
+            break
+        improving = allowed & ~candidates & (reduced > 1e-12 * big)
+        if not improving.any():
+            matched = np.flatnonzero(mentor_of >= 0)
+            return sorted(zip(rows[matched].tolist(), cols[mentor_of[matched]].tolist()))
+        # Only each mentee's few most promising moves join: an unmatched mentee would
+        # otherwise bring every allowed pair at once and make the next solve dense.
+        candidates |= _best_per_row(np.where(improving, reduced, -np.inf), added) & improving
+    return sorted((int(rows[i]), int(cols[j])) for i, j in _assign_dense(weight, allowed, slots))
+
+
+_MAX_ROUNDS = 12
+
+
+def _solve_restricted(weight: np.ndarray, candidates: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """Best assignment using candidate pairs only: mentor index per mentee, -1 = unmatched.
+
+    Sparse slot-expanded graph (each candidate pair once per slot of its mentor) plus a
+    private "unmatched" column per mentee, solved by scipy's LAPJVsp. Costs are
+    `ceiling - weight` so that every stored cost is positive.
+    """
+    n, m = weight.shape
+    first_slot = np.concatenate(([0], np.cumsum(slots)))
+    total_slots = int(first_slot[-1])
+    mentee, mentor = np.nonzero(candidates)
+    copies = slots[mentor]
+    mentee, mentor = np.repeat(mentee, copies), np.repeat(mentor, copies)
+    nth_copy = np.arange(len(mentee)) - np.repeat(np.cumsum(copies) - copies, copies)
+    ceiling = float(weight.max()) + 1.0
+    graph = csr_matrix(
+        (
+            np.concatenate((ceiling - weight[mentee, mentor], np.full(n, ceiling))),
+            (np.concatenate((mentee, np.arange(n))), np.concatenate((first_slot[mentor] + nth_copy, total_slots + np.arange(n)))),
+        ),
+        shape=(n, total_slots + n),
+    )
+    _, column = min_weight_full_bipartite_matching(graph)
+    owner = np.append(np.repeat(np.arange(m), slots), -1)  # slot column -> mentor; dummies -> -1
+    return owner[np.minimum(column, total_slots)]
+
+
+def _reduced_gains(weight, candidates, mentor_of, slots) -> np.ndarray | None:
+    """Reduced gain of every move (mentee -> mentor); > 0 = could improve (None: undecided).
+
+    Reduced to the mentors: moving mentee i from mentor j to k gains w[i,k] - w[i,j];
+    node S stands for "unmatched" (entering from it gains w[i,k], leaving to it loses
+    w[i,j]) and node T for "a free slot". An assignment is optimal iff this graph
+    has no positive cycle, i.e. iff prices d exist with d[b] >= d[a] + gain(a->b)
+    on every move (LP duality for the transportation problem). Prices come from
+    Bellman-Ford over the candidate moves; a move with a positive reduced gain
+    gain + d[from] - d[to] breaks them.
+    """
+    n, m = weight.shape
+    unmatched, free = m, m + 1
+    matched = mentor_of >= 0
+    node = np.where(matched, mentor_of, unmatched)
+    current = np.where(matched, weight[np.arange(n), np.maximum(mentor_of, 0)], 0.0)
+    move_gain = weight - current[:, None]
+
+    gain = np.full((m + 2, m + 2), -np.inf)  # gain[a, b] of the best candidate move a -> b
+    order = np.argsort(node, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(node[order]) != 0])
+    best_moves = np.where(candidates, move_gain, -np.inf)[order]
+    gain[node[order][starts], :m] = np.maximum.reduceat(best_moves, starts, axis=0)
+    np.maximum.at(gain[:, unmatched], mentor_of[matched], -current[matched])
+    load = np.bincount(mentor_of[matched], minlength=m)
+    gain[np.flatnonzero(load < slots), free] = 0.0
+    gain[free, np.flatnonzero(load > 0)] = 0.0
+    gain[free, unmatched] = 0.0
+    if matched.any():
+        gain[unmatched, free] = 0.0
+
+    price = np.zeros(m + 2)
+    for _ in range(m + 3):
+        relaxed = np.maximum(price, (price[:, None] + gain).max(axis=0))
+        if np.array_equal(relaxed, price):
+            break
+        price = relaxed
+    else:
+        return None
+    return move_gain + price[node][:, None] - price[None, :m]
+
+
+def _best_per_row(values: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the k largest values in each row."""
+    k = min(k, values.shape[1])
+    mask = np.zeros(values.shape, dtype=bool)
+    np.put_along_axis(mask, np.argpartition(-values, k - 1, axis=1)[:, :k], True, axis=1)
+    return mask
+
+
+def _assign_dense(weight: np.ndarray, allowed: np.ndarray, slots: np.ndarray) -> list[tuple[int, int]]:
+    """Dense slot-expanded linear_sum_assignment; disallowed cells weigh 0 (= unmatched)."""
+    r, c = linear_sum_assignment(np.repeat(weight, slots, axis=1), maximize=True)
+    mentor = np.repeat(np.arange(weight.shape[1]), slots)[c]
+    real = allowed[r, mentor]
+    return sorted(zip(r[real].tolist(), mentor[real].tolist()))
 
 
 def result_from(

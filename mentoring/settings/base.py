@@ -175,6 +175,7 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "mentoring.tasks.worker_heartbeat", "schedule": 60.0},
+    "sync-external-calendars": {"task": "sessions_app.tasks.sync_due_calendars", "schedule": 15 * 60.0},
 }
 
 # --- Auth (django-allauth) -----------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.db.models import Q
@@ -136,3 +137,31 @@ def _week_counts(org: Organization, people: list[tuple[Membership, str]], start:
             if (mentor_id if role == "mentor" else mentee_id) == person.pk and lo <= session_start < hi:
                 counts[person.pk][iso_week_bounds(session_start, person.time_zone)[0]] += 1
     return {person_id: dict(counter) for person_id, counter in counts.items()}
+
+
+def slot_suggestions_for_move(*, session: MentoringSession, minutes: int, viewer: Membership | None = None,
+                              now: datetime | None = None, days: int = 14,
+                              limit: int | None = 20) -> list[slots.Slot]:
+    """Slots to move ``session`` to: as ``slot_suggestions`` for its pair, except
+    that the session itself neither blocks its own time nor counts against the
+    caps of its week (booking's ``moving`` rule), so it can move within its week."""
+    org, mentor, mentee = session.organization, session.mentor, session.mentee
+    _check_request(org, mentor, mentee, minutes, days)
+    now = now or timezone.now()
+    horizon = now + timedelta(days=days)
+
+    def label(person: Membership) -> str:
+        return "your" if viewer is not None and viewer.pk == person.pk else f"{person.display_name}'s"
+
+    loaded = _load(org, [(mentor, "mentor", label(mentor)), (mentee, "mentee", label(mentee))], now, horizon)
+    moved = []
+    for person, availability in zip((mentor, mentee), loaded):
+        busy = list(availability.busy)
+        if session.status == MentoringSession.Status.BOOKED and (session.start, session.end) in busy:
+            busy.remove((session.start, session.end))  # its own claim (one; another equal one stays)
+        counts = dict(availability.week_counts)
+        week = iso_week_bounds(session.start, person.time_zone)[0]
+        if session.status != MentoringSession.Status.CANCELLED and counts.get(week):
+            counts[week] -= 1
+        moved.append(replace(availability, busy=busy, week_counts=counts))
+    return slots.suggest(mentor=moved[0], mentee=moved[1], minutes=minutes, now=now, days=days, limit=limit)
