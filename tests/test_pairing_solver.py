@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
-from mentoring.pairing.solver import solve
+from mentoring.pairing.solver import assign, result_from, score_matrix, solve
 
 
 def brute_force(mentees, mentors, scores, forbidden, capacity):
@@ -91,17 +91,30 @@ def instances(draw):
     return mentees, mentors, scores, forbidden, capacity
 
 
+# The engine's own paths: default; one first candidate per mentee and one added per
+# round (the price certificate must find every missing pair); dense scipy only.
+PATHS = [{}, {"first_candidates": 1, "added": 1, "max_rounds": 1000}, {"max_rounds": 0}]
+
+
+def solve_via(path, mentees, mentors, scores, forbidden, capacity):
+    mentee_ids, mentor_ids = sorted(mentees), sorted(mentors)
+    matrix = score_matrix(mentee_ids, mentor_ids, scores, forbidden)
+    chosen = assign(matrix, np.array([capacity[m] for m in mentor_ids]), **path)
+    return result_from(mentee_ids, mentor_ids, matrix, chosen, 0.0)
+
+
 @settings(max_examples=300, deadline=None)
 @given(instances())
 def test_solver_matches_brute_force_on_small_instances(instance):
     mentees, mentors, scores, forbidden, capacity = instance
-
-    result = solve(mentees, mentors, scores, forbidden, capacity)
-
-    assert_feasible(result, mentees, scores, forbidden, capacity)
     matched, total = brute_force(mentees, mentors, scores, forbidden, capacity)
-    assert len(result.pairs) == matched
-    assert result.objective == pytest.approx(total, abs=1e-9)
+
+    for path in PATHS:
+        result = solve_via(path, *instance)
+
+        assert_feasible(result, mentees, scores, forbidden, capacity)
+        assert len(result.pairs) == matched
+        assert result.objective == pytest.approx(total, abs=1e-9)
 
 
 def random_instance(rng: random.Random, n: int, k: int, max_cap: int):
@@ -112,12 +125,13 @@ def random_instance(rng: random.Random, n: int, k: int, max_cap: int):
     return mentees, mentors, scores, forbidden, capacity
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("seed", range(40))
-def test_solver_matches_exhaustive_search_up_to_twelve_mentees(seed):
+def test_solver_matches_exhaustive_search_up_to_twelve_mentees(seed, path):
     rng = random.Random(seed)
     instance = random_instance(rng, rng.randint(8, 12), rng.randint(1, 4), 4)
 
-    result = solve(*instance)
+    result = solve_via(path, *instance)
 
     assert_feasible(result, instance[0], instance[2], instance[3], instance[4])
     matched, total = exhaustive(*instance)
@@ -141,15 +155,16 @@ def independent_optimum(mentees, mentors, scores, forbidden, capacity):
     return len(real), sum(scores[mentees[i]][columns[c]] for i, c in real)
 
 
+@pytest.mark.parametrize("path", PATHS[:2])
 @pytest.mark.parametrize("seed", range(5))
-def test_solver_matches_scipy_on_slot_expanded_matrix_for_200_mentees(seed):
+def test_solver_matches_scipy_on_slot_expanded_matrix_for_200_mentees(seed, path):
     rng = random.Random(seed)
     mentees, mentors = [f"e{i:03d}" for i in range(200)], [f"m{j:02d}" for j in range(30)]
     capacity = {m: rng.randint(0, 9) for m in mentors}
     scores = {e: {m: rng.random() for m in mentors if rng.random() < 0.3} for e in mentees}
     forbidden = {(e, m) for e in mentees for m in mentors if rng.random() < 0.1}
 
-    result = solve(mentees, mentors, scores, forbidden, capacity)
+    result = solve_via(path, mentees, mentors, scores, forbidden, capacity)
 
     assert_feasible(result, mentees, scores, forbidden, capacity)
     matched, total = independent_optimum(mentees, mentors, scores, forbidden, capacity)

@@ -18,6 +18,7 @@ Every model with an ``organization`` FK must derive from ``OrgOwned`` (its
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable
@@ -25,7 +26,7 @@ from typing import Callable
 import pytest
 from django.apps import apps
 from django.db import models
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from mentoring import services
 from mentoring.models import Invitation, Membership, PeopleImport, Skill, WorkItem
@@ -324,6 +325,39 @@ def test_outsider_user_scoped_list_shows_no_org_a_rows(name, world, api_for):
     assert outsiders.status_code == managers.status_code == 200
     assert not leaked(outsiders, world.markers)
     assert leaked(managers, world.markers)
+
+
+# --- Baseline for every org route, matrix or not: the outsider is refused before any lookup -----
+
+def org_route_names() -> list[str]:
+    return sorted({r.key for r in all_routes() if r.org_scoped})
+
+
+def filler_kwargs(pattern: str, org_slug: str) -> dict:
+    """Any well-formed value for each URL kwarg (ids as fresh uuids)."""
+    names = re.findall(r"<(?:\w+:)?(\w+)>", pattern) + re.findall(r"\(\?P<(\w+)>", pattern)
+    return {n: org_slug if n == "org_slug" else uuid.uuid4() if n == "id" or n.endswith("_id") else "x"
+            for n in names}
+
+
+@pytest.mark.parametrize("name", org_route_names())
+def test_outsider_is_refused_on_every_org_route_whatever_the_ids(name, org_a, manager, outsider, client_for, api_for):
+    route = routes_by_key()[name]
+    try:
+        url = reverse(name, kwargs=filler_kwargs(route.pattern, org_a.slug))
+    except NoReverseMatch:
+        pytest.fail(f"cannot build a URL for {name} ({route.pattern}): add it to COVERAGE with a builder")
+    case = Case(member="manager")
+    member_world = SimpleNamespace(manager=manager)
+
+    answers = {}
+    for label, client, api in clients_of(outsider, route, client_for, api_for):
+        for method in ALL_METHODS:
+            response = send(client, method, url, api)
+            if not refused_for_everyone(response, method, url, api, case, member_world, client_for, api_for):
+                answers[f"{method} ({label})"] = response.status_code
+
+    assert set(answers.values()) <= {404}, f"{url}: {answers}"
 
 
 # --- User-scoped routes with object ids: another user's object is 404 ----------------------------

@@ -1,14 +1,19 @@
 """The stand-alone pairing instance (DESIGN.md §4): validate, score, solve, report.
 
-Two kinds of instance:
+Two kinds of instance (ids may be strings or integers; they come back as strings):
 - explicit: `scores` ({mentee: {mentor: float}}) and optional `forbidden` pairs;
-- people attributes (no `scores` key): mentees and mentors carry work items,
-  goals/skills, time zone and working hours, manager, opt-outs, recent mentors,
-  load; optional `weights` and `rules` objects override scoring.Weights / Rules,
-  optional `reference_date` ("YYYY-MM-DD") is the day working hours are read on.
+- people attributes (no `scores` key):
+    mentee {id, work_items, goals, tz, working_hours: ["HH:MM", "HH:MM"], manager_id,
+            opt_outs, recent_mentors}
+    mentor {id, capacity, work_items, skills, tz, working_hours, manager_id, load,
+            load_cap, opt_outs}
+  optional `weights` / `rules` objects override scoring.Weights / scoring.Rules,
+  `reference_date` ("YYYY-MM-DD") is the day working hours are read on, and
+  `forbidden` adds pairs to exclude.
+A mentor without `capacity` gets DEFAULT_CAPACITY. Unknown keys are ignored.
 
 Output: {"pairs": [{"mentee", "mentor", "score"(, "reasons")}], "unmatched": [ids],
-"why": {id: text}, "objective", "seconds"}. `why` explains each unmatched mentee.
+"why": {id: text}, "objective", "seconds"}; `why` explains each unmatched mentee.
 """
 
 from __future__ import annotations

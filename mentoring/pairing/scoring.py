@@ -138,7 +138,9 @@ def score_pairs(
     return Scored(matrix, excluded, hours, load_penalty)
 
 
-def explain(mentee: Mentee, mentor: Mentor, scored: Scored, i: int, j: int, weights: Weights, rules: Rules) -> list[str]:
+def explain(
+    mentee: Mentee, mentor: Mentor, scored: Scored, i: int, j: int, weights: Weights, rules: Rules
+) -> list[str]:
     """Human-readable reasons for the pair at row i, column j of `scored`."""
     reasons = []
     shared_work = _shared_labels(mentee.work_items, mentor.work_items)
