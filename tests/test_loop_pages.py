@@ -283,3 +283,24 @@ def test_every_route_is_404_to_an_outsider(client_for, outsider, logged, name):
     client = client_for(outsider)
     assert client.get(target).status_code == 404
     assert client.post(target).status_code == 404
+
+
+# --- The org home ---------------------------------------------------------------------------------------------------
+
+def test_the_mentee_s_home_opens_on_their_next_steps_and_lists_kudos_received(client_for, logged, mentee, mentor):
+    Kudos.unscoped.create(organization=logged.organization, giver=mentor, receiver=mentee, message="Great progress")
+    html = client_for(mentee).get("/o/acme/").content.decode()
+    main = html.split('id="main"', 1)[1]
+    assert main.index("My next steps") < main.index("Your profile")
+    assert "Write the launch checklist" in main
+    assert "Kudos received" in main and "Great progress" in main
+
+
+def test_the_mentor_s_home_shows_sessions_waiting_to_be_logged(client_for, session, mentor):
+    html = client_for(mentor).get("/o/acme/").content.decode()
+    assert "Sessions waiting to be logged" in html and url("session_log", session) in html
+
+
+def test_the_manager_s_home_has_no_next_steps_of_others(client_for, logged, manager):
+    html = client_for(manager).get("/o/acme/").content.decode()
+    assert "Write the launch checklist" not in html

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from sessions_app.selectors.loop import home_loop
+
 from ..auth import INVITATION_SESSION_KEY
 from ..errors import DomainError
 from ..models import Heartbeat
@@ -59,7 +61,11 @@ def home(request):
 @org_view()
 def org_home(request, org, membership):
     counts = org_overview_counts(org) if membership.is_manager else None
-    return render(request, "org_home.html", {"counts": counts})
+    context = {"counts": counts}
+    if membership.is_mentee or membership.is_mentor:
+        # Mentees (and mentors) open on their next steps, then what waits on them.
+        context.update(home_loop(membership), show_loop=True, return_to=request.get_full_path())
+    return render(request, "org_home.html", context)
 
 
 @never_cache

@@ -160,3 +160,12 @@ def kudos_received(membership: Membership, limit: int = 10) -> list[Kudos]:
 def kudos_of_session(session: MentoringSession) -> list[Kudos]:
     return list(Kudos.objects.for_org(session.organization).filter(session=session)
                 .select_related("giver", "receiver").order_by("-created_at"))
+
+
+def home_loop(membership: Membership, now: datetime | None = None) -> dict:
+    """What the org home shows first: my next steps, sessions waiting to be
+    logged, surveys I owe, kudos I received. A fixed number of queries."""
+    now = now or timezone.now()
+    return {"groups": my_next_steps(membership, local_today(membership, now)),
+            "waiting": waiting_to_log(membership, now), "surveys_due": surveys_due(membership, now),
+            "kudos_received": kudos_received(membership, limit=5)}

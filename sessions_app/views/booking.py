@@ -232,9 +232,8 @@ def book(request, org, membership):
     if request.method == "POST":
         return _book_post(request, org, membership)
     form = SlotsForm(request.GET or None, org=org, viewer=membership)
-    if not request.GET:
-        form = SlotsForm({"mentor": form.fields["mentor"].initial or "", "mentee": form.fields["mentee"].initial or "",
-                          "minutes": form.fields["minutes"].initial}, org=org, viewer=membership)
+    if not form.is_bound:  # first visit: start from the viewer's own side and the longest length
+        form = SlotsForm(form.initial_data(), org=org, viewer=membership)
     wanted, found = _suggestions(form, membership)
     context = _book_context(form, membership, wanted, found)
     template = "booking/_slots.html" if request.htmx and not request.htmx.history_restore_request \

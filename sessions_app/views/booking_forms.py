@@ -80,7 +80,8 @@ class FocusBlockForm(forms.Form):
 
 
 class CalendarUploadForm(forms.Form):
-    name = forms.CharField(label="Calendar name", max_length=120, widget=forms.TextInput(attrs={"placeholder": "e.g. Work"}))
+    name = forms.CharField(label="Calendar name", max_length=120,
+                           widget=forms.TextInput(attrs={"placeholder": "e.g. Work"}))
     file = forms.FileField(label="Calendar file (.ics)",
                            widget=forms.ClearableFileInput(attrs={"accept": ".ics,text/calendar"}))
 
@@ -109,8 +110,10 @@ class SlotsForm(forms.Form):
     two, so their own side offers only themself (both sides, for someone who is
     a mentor and a mentee)."""
 
-    mentor = forms.ModelChoiceField(queryset=Membership.unscoped.none(), required=False, empty_label="— pick a mentor —")
-    mentee = forms.ModelChoiceField(queryset=Membership.unscoped.none(), required=False, empty_label="— pick a mentee —")
+    mentor = forms.ModelChoiceField(queryset=Membership.unscoped.none(), required=False,
+                                    empty_label="— pick a mentor —")
+    mentee = forms.ModelChoiceField(queryset=Membership.unscoped.none(), required=False,
+                                    empty_label="— pick a mentee —")
     minutes = forms.TypedChoiceField(label="Length", coerce=int)
     agenda = forms.ModelChoiceField(label="Agenda (optional)", queryset=AgendaTemplate.unscoped.none(),
                                     required=False, empty_label="No agenda")
@@ -133,6 +136,9 @@ class SlotsForm(forms.Form):
                 self.fields["mentee"].initial = viewer.pk
             elif viewer.is_mentor:
                 self.fields["mentor"].initial = viewer.pk
+
+    def initial_data(self) -> dict:
+        return {name: field.initial if field.initial is not None else "" for name, field in self.fields.items()}
 
     def _side(self, people, role: str):
         viewer = self.viewer
