@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiToken, Invitation, Membership, Organization, Skill, User
+from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, Skill, User
 
 
 @admin.register(User)
@@ -36,3 +36,24 @@ class MembershipAdmin(admin.ModelAdmin):
 admin.site.register(Skill)
 admin.site.register(Invitation)
 admin.site.register(ApiToken, list_display=["name", "user", "prefix", "created_at", "revoked_at"])
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only, even for superusers."""
+
+    list_display = ["at", "organization", "actor_label", "action", "target_label", "ip"]
+    list_filter = ["action", "organization"]
+    search_fields = ["actor_label", "target_label"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

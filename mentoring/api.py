@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import people_csv, selectors, services
+from . import selectors, services
 from .api_viewsets import OrgScopedViewSet
 from .errors import DomainError
 from .models import ROLES, ApiToken, Invitation, Membership, Organization
@@ -423,7 +423,7 @@ class PeopleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgResourc
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR, **_errors(403)})
     @action(detail=False, methods=["get"], renderer_classes=[renderers.JSONRenderer, CSVRenderer])
     def export(self, request, org_slug):
-        response = HttpResponse(people_csv.render(selectors.people_for_export(self.org)),
+        response = HttpResponse(services.people_export(actor=self.membership),  # audited
                                 content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.org.slug}-people.csv"'
         return response

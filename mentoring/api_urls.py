@@ -5,7 +5,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, include, path, re_path, resolve
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, api_audit
 
 router = SimpleRouter()
 router.register("tokens", api.TokenViewSet, basename="api-token")
@@ -15,6 +15,7 @@ org_router = SimpleRouter()
 org_router.register("members", api.MemberViewSet, basename="api-member")
 org_router.register("people", api.PeopleViewSet, basename="api-person")
 org_router.register("invitations", api.InvitationViewSet, basename="api-invitation")
+org_router.register("audit", api_audit.AuditEventViewSet, basename="api-audit")
 
 policy = api.PolicyViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
 

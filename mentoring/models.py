@@ -11,6 +11,7 @@ from datetime import time
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -325,3 +326,74 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+from .models_programs import *  # noqa: E402,F401,F403
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Append-only: rows are inserted by ``mentoring.audit.audit_record`` and
+    never changed through the app. (Deleting an organisation still cascades:
+    Django's collector deletes below the queryset API.)"""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self):
+        raise PermissionError("Audit events are append-only.")
+
+    def dangerously_redact(self, **kwargs) -> int:
+        """The one sanctioned change: erasing a person's personal data (data
+        rights win over append-only). Only ``mentoring.audit.audit_redact_member``
+        calls it."""
+        return super().update(**kwargs)
+
+
+class AuditEvent(OrgOwned):
+    """Who did what to whom, when, from where: written by services, read by managers."""
+
+    class Action(models.TextChoices):
+        MEMBERSHIP_ROLES = "membership.roles", "Roles changed"
+        MEMBERSHIP_DEACTIVATE = "membership.deactivate", "Member deactivated"
+        MEMBERSHIP_REACTIVATE = "membership.reactivate", "Member reactivated"
+        INVITATION_CREATE = "invitation.create", "Invitation sent"
+        INVITATION_REVOKE = "invitation.revoke", "Invitation revoked"
+        INVITATION_ACCEPT = "invitation.accept", "Invitation accepted"
+        POLICY_UPDATE = "policy.update", "Policy changed"
+        PEOPLE_EXPORT = "people.export", "People exported"
+        PEOPLE_IMPORT = "people.import", "People import applied"
+        TOKEN_CREATE = "token.create", "API token created"
+        TOKEN_REVOKE = "token.revoke", "API token revoked"
+        AUDIT_EXPORT = "audit.export", "Audit log exported"
+
+    actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="+")
+    # Kept as text so the log still reads after the person or object is gone.
+    actor_label = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=40)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    unscoped = AuditEventQuerySet.as_manager()
+    objects = OrgScopedManager.from_queryset(AuditEventQuerySet)()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organization", "-at"]),
+                   models.Index(fields=["organization", "action", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_label}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only.")

@@ -14,7 +14,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from . import people_csv
+from . import people_csv, selectors
+from .audit import Action, audit_record, audit_record_for_user
 from .errors import Conflict, DomainError, NotPermitted
 from .models import (ROLES, ApiToken, Invitation, Membership, Organization, PeopleImport,
                      Skill, User, WorkItem)
@@ -48,10 +49,16 @@ def org_policy_update(*, actor: Membership, org: Organization, **changes) -> Org
     if unknown:
         raise DomainError(f"Not a policy setting: {', '.join(sorted(unknown))}.")
     org = Organization.objects.select_for_update().get(pk=org.pk)
+    before = {name: getattr(org, name) for name in changes}
     for name, value in changes.items():
         setattr(org, name, value)
     _full_clean(org, exclude=["slug"])
     org.save()
+    after = {name: getattr(org, name) for name in changes}
+    changed = [name for name in changes if before[name] != after[name]]
+    if changed:
+        audit_record(org=org, actor=actor, action=Action.POLICY_UPDATE, target=org,
+                     before={name: before[name] for name in changed}, after={name: after[name] for name in changed})
     return org
 
 
@@ -90,6 +97,8 @@ def invitation_create(*, actor: Membership, email: str, roles) -> Invitation:
     invitation = Invitation.objects.for_org(org).create(
         organization=org, email=email, invited_by=actor.user,
         expires_at=timezone.now() + INVITATION_LIFETIME, **role_flags)
+    audit_record(org=org, actor=actor, action=Action.INVITATION_CREATE, target=invitation,
+                 after={"email": email, "roles": invitation.roles, "expires_at": invitation.expires_at})
     transaction.on_commit(lambda: _send_invitation_email(invitation))
     return invitation
 
@@ -121,6 +130,8 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
     if not updated:
         raise Conflict("This invitation is no longer open.")
     invitation.refresh_from_db()
+    audit_record(org=actor.organization, actor=actor, action=Action.INVITATION_REVOKE, target=invitation,
+                 before={"status": "pending"}, after={"status": "revoked"})
     return invitation
 
 
@@ -141,6 +152,8 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         raise DomainError(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
     org = invitation.organization
     membership = Membership.objects.for_org(org).select_for_update().filter(email=invitation.email).first()
+    before = None if membership is None else {"roles": membership.roles, "is_active": membership.is_active,
+                                              "has_account": membership.user_id is not None}
     if membership is None:
         membership = Membership(organization=org, email=invitation.email,
                                 display_name=user.get_full_name() or invitation.email.split("@")[0])
@@ -152,6 +165,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     membership.save()
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit_record(org=org, actor=membership, action=Action.INVITATION_ACCEPT, target=membership, before=before,
+                 after={"roles": membership.roles, "is_active": True, "has_account": True,
+                        "invitation": str(invitation.pk)})
     return membership
 
 
@@ -164,9 +180,13 @@ def membership_set_roles(*, actor: Membership, membership: Membership, roles) ->
     membership = Membership.objects.for_org(actor.organization).select_for_update().get(pk=membership.pk)
     if membership.pk == actor.pk and not flags["is_manager"]:
         _ensure_another_manager(membership)
+    before = membership.roles
     for name, value in flags.items():
         setattr(membership, name, value)
     membership.save()
+    if membership.roles != before:
+        audit_record(org=actor.organization, actor=actor, action=Action.MEMBERSHIP_ROLES, target=membership,
+                     before={"roles": before}, after={"roles": membership.roles})
     return membership
 
 
@@ -188,15 +208,20 @@ def membership_deactivate(*, actor: Membership, membership: Membership) -> Membe
     membership.is_active = False
     membership.deactivated_at = timezone.now()
     membership.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+    audit_record(org=actor.organization, actor=actor, action=Action.MEMBERSHIP_DEACTIVATE, target=membership,
+                 before={"is_active": True}, after={"is_active": False})
     return membership
 
 
 @transaction.atomic
 def membership_reactivate(*, actor: Membership, membership: Membership) -> Membership:
     require_role(actor, "manager")
-    Membership.objects.for_org(actor.organization).filter(pk=membership.pk).update(
+    reactivated = Membership.objects.for_org(actor.organization).filter(pk=membership.pk, is_active=False).update(
         is_active=True, deactivated_at=None, updated_at=timezone.now())
     membership.refresh_from_db()
+    if reactivated:
+        audit_record(org=actor.organization, actor=actor, action=Action.MEMBERSHIP_REACTIVATE, target=membership,
+                     before={"is_active": False}, after={"is_active": True})
     return membership
 
 
@@ -398,6 +423,9 @@ def people_import_apply(*, actor: Membership, people_import: PeopleImport) -> di
     people_import.created_count = len(created)
     people_import.updated_count = len(updated)
     people_import.save()
+    audit_record(org=org, actor=actor, action=Action.PEOPLE_IMPORT, target=people_import,
+                 after={"rows": len(rows), "created": len(created), "updated": len(updated),
+                        "columns": sorted(columns)})
     return {"created": len(created), "updated": len(updated), "import": people_import}
 
 
@@ -427,16 +455,35 @@ def token_issue(*, user: User, name: str = "API token") -> tuple[ApiToken, str]:
     if len(name) > 80:
         raise DomainError("At most 80 characters.", field="name")
     raw = ApiToken.generate()
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.hash(raw))
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.hash(raw))
+        audit_record_for_user(user=user, action=Action.TOKEN_CREATE, target=token, after={"name": name})
     return token, raw
 
 
+@transaction.atomic
 def token_revoke(*, user: User, token: ApiToken) -> ApiToken:
     if token.user_id != user.pk:
         raise DomainError("No such token.")
-    ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
     token.refresh_from_db()
+    if revoked:
+        audit_record_for_user(user=user, action=Action.TOKEN_REVOKE, target=token,
+                              before={"revoked": False}, after={"revoked": True})
     return token
+
+
+# --- Exports -----------------------------------------------------------------------------------------
+
+@transaction.atomic
+def people_export(*, actor: Membership) -> str:
+    """The org's people as CSV (program managers); every export is audited."""
+    require_role(actor, "manager")
+    org = actor.organization
+    people = list(selectors.people_for_export(org))
+    audit_record(org=org, actor=actor, action=Action.PEOPLE_EXPORT, target=org,
+                 after={"rows": len(people), "format": "csv"})
+    return people_csv.render(people)
 
 
 # --- Organisation creation (seed and admin) -------------------------------------------------

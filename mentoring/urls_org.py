@@ -21,3 +21,10 @@ urlpatterns = [
     path("invitations/<uuid:invitation_id>/revoke/", members.invitation_revoke, name="invitation_revoke"),
     path("settings/", org_settings.org_settings, name="org_settings"),
 ]
+
+from .views import audit  # noqa: E402 - appended: the audit log (managers)
+
+urlpatterns += [
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/export.csv", audit.audit_log_export, name="audit_log_export"),
+]

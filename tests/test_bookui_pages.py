@@ -302,3 +302,10 @@ def test_cancelling_twice_says_it_is_already_cancelled(session, mentor, client_f
 
     assert response.status_code == 409
     assert "This session is cancelled; it cannot be cancelled." in response.text
+
+
+def test_manager_sees_slots_for_a_pair_named_by_both(manager, mentor, mentee, client_for):
+    response = client_for(manager).get(url("book"), {"mentor": mentor.pk, "mentee": mentee.pk, "minutes": 30})
+
+    assert "Suggested times for Otto Mentor and Mina Mentee" in response.text
+    assert response.text.count(">Book<span") == 20

@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Where the embedded default keeps its state (SQLite file, cache, broker queue).
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "csp",
     "mentoring",
     "sessions_app",
     "metrics",
@@ -68,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -79,6 +82,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "mentoring.middleware.ViewerTimezoneMiddleware",
+    "mentoring.audit.AuditContextMiddleware",  # the client IP for audit events
 ]
 
 ROOT_URLCONF = "mentoring.urls"
@@ -96,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mentoring.context_processors.tenancy",
+                "csp.context_processors.nonce",  # {{ CSP_NONCE }} for the rare inline script
             ],
         },
     },
@@ -270,6 +275,31 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta t
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Behind a proxy, the header that carries the client IP for the audit log
+# (Django's META name, e.g. HTTP_X_REAL_IP); empty means REMOTE_ADDR.
+AUDIT_IP_HEADER = env("AUDIT_IP_HEADER", "")
+
+# --- Content-Security-Policy (django-csp 4) ----------------------------------------------
+# No inline script or style: scripts come from /static/ or carry the per-request
+# nonce ({{ CSP_NONCE }}; the nonce appears in the header only when a page uses it).
+# htmx's own inline indicator <style> is switched off in base.html (htmx-config)
+# and the indicator is styled in app.css. /api/docs/ relaxes style-src for
+# Swagger UI only (mentoring.urls). Tests: tests/test_security_headers.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -141,7 +141,7 @@ def people_import_template(request, org, membership):
 
 @org_view("manager")
 def people_export(request, org, membership):
-    body = people_csv.render(selectors.people_for_export(org))
+    body = services.people_export(actor=membership)  # audited
     return _csv_response(body, f"{org.slug}-people-{timezone.localdate():%Y-%m-%d}.csv")
 
 

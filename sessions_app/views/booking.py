@@ -217,8 +217,8 @@ def _suggestions(form, viewer):
 
 
 def _book_context(form, membership, wanted, found, **extra) -> dict:
-    other = None
-    if wanted:
+    other = None  # the person the viewer meets; none when a manager books for two others
+    if wanted and membership.pk in (wanted["mentor"].pk, wanted["mentee"].pk):
         other = wanted["mentee"] if wanted["mentor"].pk == membership.pk else wanted["mentor"]
     return {"form": form, "wanted": wanted, "slots": found, "other": other,
             "fixed_mentor": form.fixed("mentor"), "fixed_mentee": form.fixed("mentee"), **extra}
