@@ -7,8 +7,8 @@ admin is read-only); the only sanctioned change is ``audit_redact_member``
 when a person's data is erased.
 
 The client IP comes from ``AuditContextMiddleware`` (a context variable), so
-services keep taking no request object. Behind a proxy REMOTE_ADDR is the
-proxy unless ``AUDIT_IP_HEADER`` names the header it sets (e.g. X-Real-IP).
+services keep taking no request object; it is the address allauth's rate
+limits use (see TRUSTED_PROXY_COUNT in settings).
 """
 
 from __future__ import annotations
@@ -41,17 +41,14 @@ class AuditContextMiddleware:
 
 
 def client_ip(request) -> str | None:
-    header = getattr(settings, "AUDIT_IP_HEADER", "")
-    raw = (request.META.get(header) if header else None) or request.META.get("REMOTE_ADDR") or ""
-    raw = raw.split(",")[0].strip()
-    from django.core.validators import validate_ipv46_address
-    from django.core.exceptions import ValidationError
+    """The same client IP allauth's rate limits use (TRUSTED_PROXY_COUNT /
+    TRUSTED_CLIENT_IP_HEADER in settings); None when it is not an address."""
+    from allauth.core.internal.httpkit import get_client_ip
 
     try:
-        validate_ipv46_address(raw)
-    except ValidationError:
+        return get_client_ip(request)
+    except Exception:  # a misconfigured proxy count must not break the request
         return None
-    return raw
 
 
 def _describe(target) -> tuple[str, str, str]:

@@ -53,6 +53,7 @@ def cohort_review(cohort: Cohort) -> dict:
     unpaired = list(Participant.objects.for_org(org).filter(cohort=cohort, role="mentee", pair__isnull=True)
                     .select_related("membership").order_by("membership__display_name", "id"))
     return {"pairs": pairs, "mentors": mentors, "unpaired": unpaired, "run": latest_run(cohort),
+            "mentee_count": len(pairs) + len(unpaired),
             "locked_count": sum(p.locked for p in pairs)}
 
 

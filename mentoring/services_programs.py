@@ -52,7 +52,9 @@ def _record(cohort: Cohort, actor: Membership | None, action: str, summary: str,
 
 @transaction.atomic
 def program_create(*, actor: Membership, name: str, kind: str = Program.Kind.COHORT, description: str = "",
-                   recent_cohorts: int = 2, min_shared_hours: float = 1.0) -> Program:
+                   recent_cohorts: int = 2, min_shared_hours: float = 1.0, first_cohort: dict | None = None) -> Program:
+    """A program; a cohort program may start with its first cohort
+    (``first_cohort``: the keyword arguments of cohort_create)."""
     require_role(actor, "manager")
     org = actor.organization
     program = Program(organization=org, name=(name or "").strip(), kind=kind, description=description or "",
@@ -61,6 +63,12 @@ def program_create(*, actor: Membership, name: str, kind: str = Program.Kind.COH
     if Program.objects.for_org(org).filter(name__iexact=program.name).exists():
         raise Conflict(f"A program called “{program.name}” exists already.", field="name")
     program.save()
+    if first_cohort and program.kind == Program.Kind.COHORT:
+        try:
+            cohort_create(actor=actor, program=program, **first_cohort)
+        except DomainError as exc:  # name the cohort's fields apart from the program's
+            raise type(exc)({key if key == "non_field_errors" else f"cohort_{key}": messages
+                             for key, messages in exc.errors.items()}) from None
     return program
 
 
@@ -293,6 +301,7 @@ def pairing_run_execute(*, run: PairingRun) -> PairingRun:
     except (Conflict, DomainError, InstanceError) as exc:
         message = exc.first_message if isinstance(exc, DomainError) else str(exc)
         _progress(run, 100, "Failed", status=PairingRun.Status.FAILED, error=message, finished_at=timezone.now())
+        run.refresh_from_db()
         return run
     except Exception as exc:
         logger.exception("Pairing run %s failed", run.pk)

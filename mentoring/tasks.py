@@ -12,3 +12,7 @@ def worker_heartbeat() -> str:
     now = timezone.now()
     Heartbeat.objects.update_or_create(name="worker", defaults={"at": now})
     return now.isoformat()
+
+
+# Registered here so that the worker (which autodiscovers tasks.py modules) knows it.
+from .tasks_programs import pairing_run_task  # noqa: E402,F401

@@ -8,6 +8,7 @@ from .views import core
 
 urlpatterns = [
     path("healthz", core.healthz, name="healthz"),
+    path("bench/", include("mentoring.urls_bench")),  # empty unless BENCH_BASELINES
     path("", core.home, name="home"),
     path("accounts/", include("allauth.urls")),
     path("invite/<str:token>/", core.invitation_accept_view, name="invitation_accept"),

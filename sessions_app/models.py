@@ -249,3 +249,5 @@ class CalendarFeed(OrgOwned):
     membership = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="calendar_feed")
     secret = models.CharField(max_length=64, unique=True, default=_feed_secret)
     rotated_at = models.DateTimeField(auto_now=True)
+
+from .models_nudges import *  # noqa: E402,F401,F403

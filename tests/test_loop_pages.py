@@ -304,3 +304,12 @@ def test_the_mentor_s_home_shows_sessions_waiting_to_be_logged(client_for, sessi
 def test_the_manager_s_home_has_no_next_steps_of_others(client_for, logged, manager):
     html = client_for(manager).get("/o/acme/").content.decode()
     assert "Write the launch checklist" not in html
+
+
+def test_the_log_form_shows_every_problem_at_once(client_for, mentor, session):
+    response = client_for(mentor).post(url("session_log", session), log_data(actual_minutes="45", outcome_type=""))
+    html = response.content.decode()
+    assert response.status_code == 400
+    for message in ("Sessions last 15–30 minutes in Acme; you entered 45.", "Pick the kind of outcome",
+                    "Every session ends with at least one next step."):
+        assert message in html

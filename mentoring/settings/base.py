@@ -211,6 +211,12 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# The client IP for rate limits and the audit log. Behind N reverse proxies set
+# TRUSTED_PROXY_COUNT=N (read from X-Forwarded-For), or name the header the proxy
+# sets (TRUSTED_CLIENT_IP_HEADER=X-Real-IP); otherwise every client shares the
+# proxy's address and its per-IP limits.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Touchpoint"
 
@@ -269,6 +275,8 @@ WHITENOISE_USE_FINDERS = DEBUG or EMBEDDED
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PEOPLE_IMPORT_MAX_ROWS = 10_000
+# make bench's two baseline views under /bench/: routed only when the bench turns this on.
+BENCH_BASELINES = env_bool("BENCH_BASELINES", False)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-less meta tag
@@ -276,9 +284,6 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Behind a proxy, the header that carries the client IP for the audit log
-# (Django's META name, e.g. HTTP_X_REAL_IP); empty means REMOTE_ADDR.
-AUDIT_IP_HEADER = env("AUDIT_IP_HEADER", "")
 
 # --- Content-Security-Policy (django-csp 4) ----------------------------------------------
 # No inline script or style: scripts come from /static/ or carry the per-request

@@ -37,9 +37,12 @@ def _other(session: MentoringSession, membership):
 
 def _render_detail(request, org, membership, session, *, note_form=None, kudos_form=None, status=200):
     note = SessionNote.objects.for_org(org).filter(session=session).first()
+    other = _other(session, membership)
+    kudos_form = kudos_form or KudosForm()
+    kudos_form.fields["message"].label = f"Kudos for {other.display_name}"
     context = {
         "session": session,
-        "other": _other(session, membership),
+        "other": other,
         "prompts": [line.strip() for line in session.agenda.prompts.splitlines() if line.strip()]
         if session.agenda else [],
         "note": note,
@@ -47,7 +50,7 @@ def _render_detail(request, org, membership, session, *, note_form=None, kudos_f
         "steps": list(NextStep.objects.for_org(org).filter(session=session).select_related("owner", "work_item")
                       .order_by("due_date", "created_at", "id")),
         "kudos_list": selectors.kudos_of_session(session),
-        "kudos_form": kudos_form or KudosForm(),
+        "kudos_form": kudos_form,
         "survey_answered": SurveyResponse.objects.for_org(org).filter(session=session,
                                                                       respondent=membership).exists(),
         "can_log": session.status == MentoringSession.Status.BOOKED and session.start <= timezone.now(),
@@ -118,9 +121,13 @@ def session_log(request, org, membership, session_id):
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid() & formset.is_valid():  # both, so every message shows at once
+        form_ok, steps_ok = form.is_valid(), formset.is_valid()  # both, so every message shows at once
+        drafts = drafts_of(formset) if steps_ok else None
+        if drafts == []:
+            form.add_error(None, logging.NO_NEXT_STEP)
+        elif form_ok and steps_ok:
             try:
-                logging.session_log(actor=membership, session=session, next_steps=drafts_of(formset),
+                logging.session_log(actor=membership, session=session, next_steps=drafts,
                                     actual_minutes=form.cleaned_data["actual_minutes"],
                                     outcome_type=form.cleaned_data["outcome_type"],
                                     notes=form.cleaned_data["notes"])
@@ -128,7 +135,7 @@ def session_log(request, org, membership, session_id):
                 form_errors_from(form, error)
                 status = error.status_code
             else:
-                count = len(drafts_of(formset))
+                count = len(drafts)
                 messages.success(request, f"Session logged with {count} next step{'s' if count != 1 else ''}.")
                 return redirect("session_survey", org_slug=org.slug, session_id=session.pk)
     context = {"session": session, "other": _other(session, membership), "form": form, "formset": formset}

@@ -3,21 +3,21 @@ bounds, at least one next step, who may do what) live in the services."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
 
 from ..models import AgendaTemplate, MentoringSession, OutcomeType
 from ..services.kudos import MESSAGE_MAX
-from ..services.logging import NOTES_MAX, NextStepDraft
+from ..services.logging import NOTES_MAX, NextStepDraft, check_minutes
 
 STEP_ROWS = 3  # blank rows offered in the log form; a session rarely ends in more
 USEFULNESS = [(5, "5 — Very useful"), (4, "4 — Useful"), (3, "3 — Somewhat useful"), (2, "2 — Not very useful"),
               (1, "1 — Not useful")]
 
 
-def default_due_date(session: MentoringSession, viewer) -> "date":  # noqa: F821
+def default_due_date(session: MentoringSession, viewer) -> date:
     """One week after the session, on the viewer's calendar."""
     return session.start.astimezone(ZoneInfo(viewer.time_zone)).date() + timedelta(days=7)
 
@@ -42,6 +42,14 @@ class SessionLogForm(forms.Form):
         if session.agenda_id:
             self.fields["outcome_type"].initial = session.agenda.outcome_type
         self.fields["notes"].help_text = f"Only you and {other.display_name} can read them."
+        self.org = org
+
+    def clean_actual_minutes(self):
+        # The service checks it too; here so the message shows with any other form error.
+        minutes = self.cleaned_data["actual_minutes"]
+        if message := check_minutes(self.org, minutes):
+            raise forms.ValidationError(message)
+        return minutes
 
 
 class NextStepForm(forms.Form):

@@ -77,3 +77,35 @@ def test_mentor_logs_two_next_steps_and_mentee_ticks_one_off_and_answers_the_sur
     expect(home.locator("section.step-group-done")).to_contain_text("Add a retry test")
     home.goto(f"/o/acme/sessions/{session.pk}/survey/")
     expect(home.get_by_text("You already answered the survey for this session")).to_be_visible()
+
+
+def test_the_other_loop_pages_pass_axe(signed_in_page, org_a, mentor, mentee, manager):
+    from tests.factories_sessions import AgendaTemplateFactory, NextStepFactory
+
+    agenda = AgendaTemplateFactory(organization=org_a, name="Code review")
+    waiting = MentoringSessionFactory(organization=org_a, mentor=mentor, mentee=mentee, agenda=agenda)
+    logged = MentoringSessionFactory(organization=org_a, mentor=mentor, mentee=mentee, logged=True, agenda=agenda)
+    NextStepFactory(session=logged, title="Add a retry test")
+
+    page = signed_in_page(mentor)
+    page.goto(f"/o/acme/sessions/{logged.pk}/")
+    page.get_by_role("textbox", name=re.compile("^Private notes")).fill("Only for us two.")
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.get_by_text("Notes saved.")).to_be_visible()
+    page.get_by_role("textbox", name=re.compile("^Kudos")).fill("Great questions today.")
+    page.get_by_role("button", name=re.compile("Send kudos to")).click()
+    expect(page.get_by_text(re.compile("Kudos sent to"))).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"/o/acme/sessions/{waiting.pk}/log/")
+    page.get_by_role("button", name="Log session").click()  # no next step: the form explains
+    expect(page.get_by_text("Every session ends with at least one next step.")).to_be_visible()
+    assert_accessible(page)
+    for path in ("/o/acme/next-steps/", "/o/acme/mentees/next-steps/"):
+        page.goto(path)
+        assert_accessible(page)
+
+    boss = signed_in_page(manager)
+    for path in ("/o/acme/next-steps/overview/", "/o/acme/agendas/", "/o/acme/agendas/new/",
+                 f"/o/acme/agendas/{agenda.pk}/delete/"):
+        boss.goto(path)
+        assert_accessible(boss)

@@ -1,0 +1,75 @@
+"""API fuzzing with schemathesis against our own OpenAPI schema (/api/schema/).
+
+Every operation gets a bounded number of generated requests (valid and
+invalid), sent through the WSGI app with a program manager's Bearer token and
+the org slug fixed to the test org. Checks: no 5xx, status codes, content
+types, headers and bodies as the schema documents them, and invalid input
+refused with a 4xx. The identity also mentors and is mentored, so the session
+and booking endpoints are reached past their role checks.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
+                                         response_headers_conformance, response_schema_conformance,
+                                         status_code_conformance)
+
+from tests.factories import MembershipFactory
+
+MAX_EXAMPLES = 15
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
+          response_schema_conformance, negative_data_rejection]
+
+
+@pytest.fixture
+def fuzzer(org_a):
+    return MembershipFactory(organization=org_a, is_manager=True, is_mentor=True, is_mentee=True,
+                             display_name="Fuzz Manager", user__email="fuzz@acme.test")
+
+
+@pytest.fixture
+def wsgi_app(db):
+    """The real WSGI app, inside the test's transaction: like Django's test
+    client, keep request signals from closing the test's connection."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    from mentoring.wsgi import application
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield application
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(wsgi_app, fuzzer, mentor, mentee):
+    config = SchemathesisConfig.from_dict({
+        "parameters": {"path.org_slug": "acme"},
+        "generation": {"max-examples": MAX_EXAMPLES, "mode": "all"},
+    })
+    return schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app, config=config)
+
+
+@pytest.fixture
+def bearer(fuzzer):
+    from mentoring.services import token_issue
+
+    return {"Authorization": f"Bearer {token_issue(user=fuzzer.user, name='fuzz')[1]}"}
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                 HealthCheck.function_scoped_fixture])
+def test_every_api_operation_answers_as_its_schema_says(case, bearer):
+    case.call_and_validate(headers=bearer, checks=CHECKS)
