@@ -177,7 +177,8 @@ class ImportResultOut(serializers.Serializer):
 
 
 class ImportRefusedOut(ErrorOut):
-    row_errors = ImportErrorOut(many=True)
+    row_errors = ImportErrorOut(many=True, required=False,
+                                help_text="When the file was read: each row and field with a problem.")
 
 
 # --- Serializers: input ---------------------------------------------------------------------

@@ -17,6 +17,33 @@ class Pagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        # DRF silently ignores a malformed page_size; say so instead (above the
+        # maximum is still capped, as DRF documents).
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isdigit() and int(raw) >= 1):
+            raise exceptions.ValidationError({self.page_size_query_param: [
+                f"A whole number from 1 to {self.max_page_size}."]})
+        return super().get_page_size(request)
+
+
+def flat_errors(data, prefix: str = "") -> dict[str, list[str]]:
+    """DRF nests errors of list and nested fields ({"items": {"0": {"name": [...]}}});
+    clients get one level: {"items.0.name": [...]}."""
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            out.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(data, list) and any(isinstance(item, (dict, list)) for item in data):
+        out = {}
+        for index, item in enumerate(data):
+            if item:  # DRF puts {} for the valid items of a list
+                out.update(flat_errors(item, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    messages = data if isinstance(data, list) else [data]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
+
 
 def exception_handler(exc, context):
     """Errors are JSON: ``{"detail": ..., "errors": {field: [messages]}}``."""
@@ -34,10 +61,8 @@ def exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
-        data = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        first = next(iter(data.values()), ["Invalid input."])
-        detail = first[0] if isinstance(first, list) and first else str(first)
-        response.data = {"detail": str(detail), "errors": data}
+        data = flat_errors(response.data) or {"non_field_errors": ["Invalid input."]}
+        response.data = {"detail": next(iter(data.values()))[0], "errors": data}
     elif response is not None and isinstance(response.data, dict):
         response.data.setdefault("errors", {})  # one shape for every error (401, 403, 404, bad JSON…)
     return response

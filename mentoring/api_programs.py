@@ -30,7 +30,7 @@ def _in_org(model, org, value, message="No such item in this organisation."):
 
 # --- Output ---------------------------------------------------------------------------------
 
-class PersonRefOut(serializers.Serializer):
+class ProgramPersonOut(serializers.Serializer):
     id = serializers.UUIDField()
     display_name = serializers.CharField()
 
@@ -52,7 +52,7 @@ class CohortOut(serializers.ModelSerializer):
 
 
 class ParticipantOut(serializers.ModelSerializer):
-    person = PersonRefOut(source="membership")
+    person = ProgramPersonOut(source="membership")
     cohort = serializers.UUIDField(source="cohort_id")
     goal_skills = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
 
@@ -64,7 +64,7 @@ class ParticipantOut(serializers.ModelSerializer):
 
 class PairSideOut(serializers.Serializer):
     participant = serializers.UUIDField(source="id")
-    person = PersonRefOut(source="membership")
+    person = ProgramPersonOut(source="membership")
 
 
 class PairOut(serializers.ModelSerializer):
@@ -90,7 +90,7 @@ class PairingRunOut(serializers.ModelSerializer):
 
 
 class PairChangeOut(serializers.ModelSerializer):
-    actor = PersonRefOut(allow_null=True)
+    actor = ProgramPersonOut(allow_null=True)
 
     class Meta:
         model = PairChange

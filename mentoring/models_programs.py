@@ -71,7 +71,8 @@ class Cohort(OrgOwned):
         constraints = [
             models.UniqueConstraint(fields=["program", "name"], name="cohort_name_unique_per_program"),
             models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on") + COHORT_MIN_LENGTH)
-                                   & Q(ends_on__lte=F("starts_on") + COHORT_MAX_LENGTH), name="cohort_lasts_4_to_8_weeks"),
+                                   & Q(ends_on__lte=F("starts_on") + COHORT_MAX_LENGTH),
+                                   name="cohort_lasts_4_to_8_weeks"),
             models.CheckConstraint(condition=Q(ratio__gte=1), name="cohort_ratio_positive"),
         ]
 

@@ -15,6 +15,7 @@ import time
 from datetime import date, timedelta
 
 import numpy as np
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -134,7 +135,7 @@ def participants_add(*, actor: Membership, cohort: Cohort, role: str, membership
     with transaction.atomic():
         try:
             people = list(Membership.objects.for_org(actor.organization).filter(pk__in=ids))
-        except Exception:  # malformed uuid
+        except (ValueError, ValidationError):  # a malformed id
             raise DomainError("Pick people from this organisation.", field="membership_ids") from None
         if len(people) != len(ids):
             raise DomainError("Pick people from this organisation.", field="membership_ids")
@@ -224,7 +225,7 @@ def participant_update(*, actor: Membership, participant: Participant, goals: st
         ids = list(dict.fromkeys(opt_outs))
         try:
             people = list(Membership.objects.for_org(org).filter(pk__in=ids))
-        except Exception:
+        except (ValueError, ValidationError):  # a malformed id
             people = []
         if len(people) != len(ids) or participant.membership_id in {p.pk for p in people}:
             raise DomainError("Opt out of other people of this organisation.", field="opt_outs")
@@ -291,7 +292,8 @@ def pairing_run_execute(*, run: PairingRun) -> PairingRun:
     try:
         cohort = Cohort.objects.for_org(org).select_related("organization", "program").get(pk=run.cohort_id)
         built = sel.pairing_instance(cohort)
-        _progress(run, 25, f"Scoring {len(built.instance['mentees'])} mentees × {len(built.instance['mentors'])} mentors")
+        sizes = len(built.instance["mentees"]), len(built.instance["mentors"])
+        _progress(run, 25, "Scoring {} mentees × {} mentors".format(*sizes))
         prepared = prepare(built.instance)
         _progress(run, 60, "Finding the best pairs")
         chosen = solver.assign(prepared.matrix, prepared.capacity)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("mentoring.urls_org")),
     path("o/<slug:org_slug>/", include("sessions_app.urls_booking")),
     path("o/<slug:org_slug>/", include("sessions_app.urls_loop")),
+    path("o/<slug:org_slug>/", include("sessions_app.urls_notifications")),
     path("", include("mentoring.urls_account")),
     path("", include("sessions_app.urls")),
     # Before mentoring.api_urls: it ends in a catch-all that answers unknown API paths with a JSON 404.

@@ -32,3 +32,7 @@ def sync_due_calendars() -> int:
     for calendar_id in due:
         sync_calendar.delay(str(calendar_id))
     return len(due)
+
+
+# Registered here so that the worker (which autodiscovers tasks.py modules) knows them.
+from .tasks_nudges import deliver_due_nudges, deliver_nudge, sweep_nudges, sweep_org_nudges  # noqa: E402,F401

@@ -20,4 +20,5 @@ urlpatterns = [
     path("agendas/new/", loop.agenda_create, name="agenda_create"),
     path("agendas/<uuid:agenda_id>/edit/", loop.agenda_edit, name="agenda_edit"),
     path("agendas/<uuid:agenda_id>/delete/", loop.agenda_delete, name="agenda_delete"),
+    path("kudos/", loop.kudos_feed, name="kudos_feed"),
 ]

@@ -18,8 +18,8 @@ def url(name, org, **kwargs):
     return reverse(name, kwargs={"org_slug": org.slug, **kwargs})
 
 
-def test_manager_creates_a_cohort_adds_by_filter_runs_locks_and_publishes(org_a, manager, mentor, mentee,
-                                                                         client_for, django_capture_on_commit_callbacks):
+def test_manager_creates_a_cohort_adds_by_filter_runs_locks_and_publishes(
+        org_a, manager, mentor, mentee, client_for, django_capture_on_commit_callbacks):
     services.person_update(actor=manager, membership=mentor, work_items=[("Payments v2", "")])
     services.person_update(actor=manager, membership=mentee, work_items=[("Payments v2", "")],
                            hire_date=date.today() - timedelta(days=10))

@@ -32,6 +32,11 @@ from mentoring import services
 from mentoring.models import Invitation, Membership, PeopleImport, Skill, WorkItem
 from mentoring.tenancy import OrgOwned, UnscopedQueryError
 from tests.factories import PersonFactory
+from mentoring.models_programs import Cohort, Pair, PairChange, PairingRun, Participant, Program
+from tests.programs_world import program_world
+from sessions_app.models import (AgendaTemplate, BusyTime, CalendarFeed, ExternalCalendar, FocusBlock, Kudos,
+                                 MentoringSession, NextStep, SessionNote, SurveyResponse, TimeClaim, WorkingWindow)
+from tests.sessions_world import sessions_world
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # A page view without a method restriction answers every method like GET.
@@ -68,8 +73,58 @@ def api_id(obj_name):
     return lambda w: {"id": getattr(w, obj_name).pk}
 
 
+def prog(attr, key="id"):
+    """URL kwargs of an org-A program row (tests/programs_world.py)."""
+    return lambda w: {key: getattr(w.programs, attr).pk}
+
+
+def cohort_and_participant(w):
+    return {"cohort_id": w.programs.cohort.pk, "participant_id": w.programs.participant.pk}
+
+
+def sess(attr, key="id"):
+    """URL kwargs of an org-A session-loop or booking row (tests/sessions_world.py)."""
+    return lambda w: {key: getattr(w.sessions, attr).pk}
+
+
 # Every org-scoped route (its pattern has ``org_slug``), by URL name.
 COVERAGE: dict[str, Case] = {
+    # HTML: mentoring/urls_programs.py (program managers)
+    "program_list": Case(is_list=True),
+    "program_create": Case(methods=("GET", "POST")),
+    "program_detail": Case(kwargs=prog("program", "program_id")),
+    "cohort_create": Case(kwargs=prog("program", "program_id"), methods=("GET", "POST")),
+    "cohort_detail": Case(kwargs=prog("cohort", "cohort_id")),
+    "cohort_participants": Case(kwargs=prog("cohort", "cohort_id"), methods=("GET", "POST")),
+    "participant_edit": Case(kwargs=cohort_and_participant, methods=("GET", "POST")),
+    "participant_remove": Case(kwargs=cohort_and_participant, methods=("POST",)),
+    "cohort_pairing_run": Case(kwargs=prog("cohort", "cohort_id"), methods=("POST",)),
+    "cohort_swap": Case(kwargs=prog("cohort", "cohort_id"), methods=("POST",)),
+    "cohort_assign": Case(kwargs=prog("cohort", "cohort_id"), methods=("POST",)),
+    "cohort_publish": Case(kwargs=prog("cohort", "cohort_id"), methods=("GET", "POST")),
+    "cohort_end": Case(kwargs=prog("cohort", "cohort_id"), methods=("GET", "POST")),
+    "cohort_history": Case(kwargs=prog("cohort", "cohort_id")),
+    "pairing_run_progress": Case(kwargs=prog("run", "run_id")),
+    "pair_lock": Case(kwargs=prog("pair", "pair_id"), methods=("POST",)),
+    "pair_unlock": Case(kwargs=prog("pair", "pair_id"), methods=("POST",)),
+    "pair_unpair": Case(kwargs=prog("pair", "pair_id"), methods=("POST",)),
+    # API: mentoring/api_programs_urls.py
+    "api-program-list": Case(is_list=True, methods=("GET", "POST")),
+    "api-program-detail": Case(kwargs=prog("program")),
+    "api-cohort-list": Case(is_list=True, methods=("GET", "POST")),
+    "api-cohort-detail": Case(kwargs=prog("cohort")),
+    "api-cohort-run": Case(kwargs=prog("cohort"), methods=("POST",)),
+    "api-cohort-publish": Case(kwargs=prog("cohort"), methods=("POST",)),
+    "api-cohort-end": Case(kwargs=prog("cohort"), methods=("POST",)),
+    "api-cohort-history": Case(kwargs=prog("cohort")),
+    "api-participant-list": Case(is_list=True, methods=("GET", "POST")),
+    "api-participant-detail": Case(kwargs=prog("participant"), methods=("GET", "PATCH", "DELETE")),
+    "api-pair-list": Case(is_list=True, methods=("GET", "POST")),
+    "api-pair-detail": Case(kwargs=prog("pair"), methods=("GET", "DELETE")),
+    "api-pair-lock": Case(kwargs=prog("pair"), methods=("POST",)),
+    "api-pair-unlock": Case(kwargs=prog("pair"), methods=("POST",)),
+    "api-pair-swap": Case(kwargs=prog("pair"), methods=("POST",)),
+    "api-pairing-run-detail": Case(kwargs=prog("run")),
     # HTML: mentoring/urls.py + mentoring/urls_org.py
     "org_home": Case(methods=ANY_METHOD),
     "people_list": Case(is_list=True, query="?q=wrangling", methods=ANY_METHOD),
@@ -99,6 +154,54 @@ COVERAGE: dict[str, Case] = {
     "api-person-import-csv": Case(methods=("POST",)),
     "api-invitation-list": Case(is_list=True, methods=("GET", "POST")),
     "api-invitation-detail": Case(kwargs=api_id("invitation"), methods=("DELETE",)),
+    # HTML: sessions_app/urls_loop.py (sessions and steps: their participants; agendas and counts: managers)
+    "session_list": Case(is_list=True, member="mentee", methods=ANY_METHOD),
+    "session_detail": Case(kwargs=sess("session", "session_id"), member="mentee", methods=ANY_METHOD),
+    "session_log": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST")),
+    "session_survey": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST")),
+    "session_note": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",)),
+    "session_kudos": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",)),
+    "next_step_list": Case(is_list=True, member="mentee", methods=ANY_METHOD),
+    "next_step_complete": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",)),
+    "next_step_reopen": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",)),
+    # Not is_list: the outsider (a manager, not a mentor) has no such page under their own org.
+    "mentees_next_steps": Case(member="mentor", methods=ANY_METHOD),
+    "next_steps_overview": Case(methods=ANY_METHOD),
+    "agenda_list": Case(is_list=True, methods=ANY_METHOD),
+    "agenda_create": Case(methods=("GET", "POST")),
+    "agenda_edit": Case(kwargs=sess("agenda", "agenda_id"), methods=("GET", "POST")),
+    "agenda_delete": Case(kwargs=sess("agenda", "agenda_id"), methods=("GET", "POST")),
+    # HTML: sessions_app/urls_booking.py (a member's own availability; booking by participants or managers)
+    "availability": Case(member="mentee", methods=("GET", "POST")),
+    "focus_block_add": Case(member="mentee", methods=("POST",)),
+    "focus_block_remove": Case(kwargs=sess("block", "block_id"), member="mentee", methods=("GET", "POST")),
+    "calendar_upload": Case(member="mentee", methods=("POST",)),
+    "calendar_subscribe": Case(member="mentee", methods=("POST",)),
+    "calendar_sync": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("POST",)),
+    "calendar_delete": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("GET", "POST")),
+    "calendar_feed_rotate": Case(member="mentee", methods=("GET", "POST")),
+    "book": Case(member="mentee", methods=("GET", "POST")),
+    "session_reschedule": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST")),
+    "session_cancel": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST")),
+    # API: sessions_app/api/urls_booking.py
+    "booking-slots": Case(member="mentee"),
+    "booking-availability": Case(member="mentee", methods=("GET", "PUT")),
+    "booking-session-book": Case(member="mentee", methods=("POST",)),
+    "booking-session-reschedule": Case(kwargs=sess("booked"), member="mentee", methods=("POST",)),
+    "booking-session-cancel": Case(kwargs=sess("booked"), member="mentee", methods=("POST",)),
+    "booking-calendar-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
+    "booking-calendar-detail": Case(kwargs=sess("calendar"), member="mentee", methods=("GET", "DELETE")),
+    "booking-calendar-sync": Case(kwargs=sess("calendar"), member="mentee", methods=("POST",)),
+    # API: sessions_app/api/urls_loop.py
+    "api-session-list": Case(is_list=True, member="mentee"),
+    "api-session-detail": Case(kwargs=sess("session"), member="mentee"),
+    "api-session-log": Case(kwargs=sess("session"), member="mentee", methods=("POST",)),
+    "api-session-note": Case(kwargs=sess("session"), member="mentee", methods=("GET", "PUT")),
+    "api-session-survey": Case(kwargs=sess("session"), member="mentee", methods=("POST",)),
+    "api-next-step-list": Case(is_list=True, member="mentee"),
+    "api-next-step-complete": Case(kwargs=sess("step"), member="mentee", methods=("POST",)),
+    "api-next-step-reopen": Case(kwargs=sess("step"), member="mentee", methods=("POST",)),
+    "api-kudos-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
 }
 
 # Routes without an org in the URL, and why no org check applies to them.
@@ -115,7 +218,7 @@ PUBLIC_OR_USER_SCOPED: dict[str, str] = {
     "api_schema": "OpenAPI schema: no data",
     "api_docs": "API docs page: no data",
     "^(?P<rest>.*)$": "the API's JSON 404 for unknown paths",
-    "calendar_feed": "the unguessable secret is the credential (calendar apps cannot sign in); one member's feed",
+    "calendar_feed": "the unguessable secret is the credential; serves only that member's own feed (unknown/rotated → 404)",
 }
 # Matched by the start of the route's full pattern.
 PUBLIC_PREFIXES: dict[str, str] = {
@@ -125,6 +228,12 @@ PUBLIC_PREFIXES: dict[str, str] = {
 
 # Every tenant model -> the route cases that request an org-A row of it.
 MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
+    Program: ("program_detail", "program_list", "api-program-detail", "api-program-list"),
+    Cohort: ("cohort_detail", "cohort_participants", "api-cohort-detail", "api-cohort-list"),
+    Participant: ("participant_edit", "api-participant-detail", "api-participant-list"),
+    Pair: ("pair_lock", "pair_unpair", "api-pair-detail", "api-pair-list", "api-pair-swap"),
+    PairingRun: ("pairing_run_progress", "api-pairing-run-detail"),
+    PairChange: ("cohort_history", "api-cohort-history"),
     Membership: ("person_detail", "person_edit", "member_roles", "member_deactivate", "api-member-detail",
                  "api-person-detail", "people_list", "api-person-list", "members", "api-member-list"),
     Invitation: ("invitation_revoke", "invitations", "api-invitation-detail", "api-invitation-list"),
@@ -132,6 +241,20 @@ MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
     # Shown on a person's page and matched by the people search (query="?q=wrangling").
     Skill: ("person_detail", "people_list", "api-person-list", "api-person-detail"),
     WorkItem: ("person_detail", "api-person-detail", "people_export", "api-person-export"),
+    MentoringSession: ("session_detail", "session_list", "session_reschedule", "api-session-detail",
+                       "api-session-list", "booking-session-reschedule"),
+    TimeClaim: ("book", "session_reschedule", "booking-session-book", "booking-session-reschedule"),
+    SessionNote: ("session_detail", "api-session-note"),
+    NextStep: ("next_step_list", "next_step_complete", "api-next-step-list", "api-next-step-complete"),
+    SurveyResponse: ("session_survey", "api-session-survey"),
+    Kudos: ("session_detail", "api-kudos-list"),
+    AgendaTemplate: ("agenda_edit", "agenda_list", "book"),
+    WorkingWindow: ("availability", "booking-availability"),
+    FocusBlock: ("focus_block_remove", "availability", "booking-availability"),
+    ExternalCalendar: ("calendar_sync", "calendar_delete", "booking-calendar-detail", "booking-calendar-list"),
+    # Busy times shape the slots offered (and go with their calendar).
+    BusyTime: ("book", "booking-slots", "calendar_delete", "booking-calendar-detail"),
+    CalendarFeed: ("calendar_feed_rotate", "availability"),
 }
 # Models that point at a tenant model without an organisation FK of their own, and why that is safe.
 TENANT_CHILDREN_WITHOUT_ORG: dict[str, str] = {}
@@ -213,15 +336,17 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
     invitation = services.invitation_create(actor=manager, email="invitee@acme.test", roles=["mentee"])
     people_import = services.people_import_upload(
         actor=manager, filename="acme-people.csv", content="email,display_name\nyuri@acme.test,Yuri Acmeimport\n")
+    programs = program_world(manager, mentor, mentee)
+    sessions = sessions_world(mentor, mentee)
     # Org B has people of its own, so its lists are not trivially empty.
     PersonFactory(organization=outsider.organization, display_name="Gustav Globexer", email="gustav@globex.test")
     return SimpleNamespace(
         org=org_a, manager=manager, mentor=mentor, mentee=mentee, hr=hr, outsider=outsider,
-        person=person, invitation=invitation, people_import=people_import,
+        person=person, invitation=invitation, people_import=people_import, programs=programs, sessions=sessions,
         skill=Skill.objects.for_org(org_a).get(), work_item=WorkItem.objects.for_org(org_a).get(),
         # Strings that only org-A rows carry: none may reach the outsider.
         markers=("acme.test", "Acmeperson", "Quokka", "Acmewing", "Acmeimport", "Maria Manager", "Mina Mentee",
-                 str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk)),
+                 str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk), *programs.markers, *sessions.markers),
     )
 
 

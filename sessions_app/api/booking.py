@@ -285,11 +285,12 @@ class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
         description="Multipart with `file`: imports the file now. JSON with `url`: subscribes; the first fetch "
                     "runs in the background (`last_synced_at` stays empty until then).")
     def create(self, request, org_slug):
-        if "file" in request.data:
+        body = request.data if isinstance(request.data, dict) else {}  # a JSON body may be null or a list
+        if "file" in body:
             data = _valid(CalendarUploadIn, request.data)
             calendar = calendars.calendar_upload(actor=self.membership, name=data["name"],
                                                  content=data["file"].read(calendars.MAX_UPLOAD_BYTES + 1))
-        elif "url" in request.data:
+        elif "url" in body:
             data = _valid(CalendarSubscribeIn, request.data)
             calendar = calendars.calendar_subscribe(actor=self.membership, name=data["name"], url=data["url"])
         else:

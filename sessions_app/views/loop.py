@@ -5,7 +5,10 @@ anyone else, managers and HR included)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +19,10 @@ from mentoring.errors import DomainError
 from mentoring.tenancy import org_get_or_404
 from mentoring.views.base import form_errors_from, org_view
 
-from ..models import AgendaTemplate, MentoringSession, NextStep, SessionNote, SurveyResponse
+from ..models import AgendaTemplate, Kudos, MentoringSession, NextStep, SessionNote, SurveyResponse
 from ..selectors import loop as selectors
 from ..services import agendas, kudos, logging, next_steps, surveys
-from .loop_forms import (AgendaForm, KudosForm, NoteForm, SessionLogForm, SurveyForm, drafts_of,
+from .loop_forms import (AgendaForm, KudosForm, KudosGiveForm, NoteForm, SessionLogForm, SurveyForm, drafts_of,
                          next_steps_formset)
 
 # --- Sessions ---------------------------------------------------------------------------
@@ -279,3 +282,37 @@ def agenda_delete(request, org, membership, agenda_id):
         "title": f"Delete “{agenda.name}”?",
         "body": "Sessions booked with it keep their time and log; they just no longer show its prompts.",
         "confirm_label": "Delete template", "danger": True, "cancel_url": reverse("agenda_list", args=[org.slug])})
+
+
+# --- Kudos feed ---------------------------------------------------------------------------------------------
+
+KUDOS_PAGE_SIZE = 25
+KUDOS_SESSION_DAYS = 60  # sessions offered in the "for a session" choice: the recent ones
+
+
+@org_view()
+@require_http_methods(["GET", "POST"])
+def kudos_feed(request, org, membership):
+    """The org's kudos, newest first, and a form to thank anyone in the org."""
+    now = timezone.now()
+    sessions = (selectors.sessions_of(membership).exclude(status=MentoringSession.Status.CANCELLED)
+                .filter(start__lte=now, start__gte=now - timedelta(days=KUDOS_SESSION_DAYS)).order_by("-start", "id"))
+    form = KudosGiveForm(request.POST or None, org=org, giver=membership, sessions=sessions)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                kudos.kudos_give(actor=membership, receiver=data["receiver"], message=data["message"],
+                                 session=data["session"])
+            except DomainError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, f"Kudos sent to {data['receiver'].display_name}.")
+                return redirect("kudos_feed", org_slug=org.slug)
+    feed = (Kudos.objects.for_org(org).select_related("giver", "receiver")
+            .order_by("-created_at", "-id"))
+    context = {"form": form, "people": list(form.fields["receiver"].queryset),
+               "page": Paginator(feed, KUDOS_PAGE_SIZE).get_page(request.GET.get("page"))}
+    return render(request, "sessions/kudos.html", context, status=status)

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 
+from mentoring.models import Membership
+
 from ..models import AgendaTemplate, MentoringSession, OutcomeType
 from ..services.kudos import MESSAGE_MAX
 from ..services.logging import NOTES_MAX, NextStepDraft, check_minutes
@@ -121,3 +123,40 @@ class AgendaForm(forms.Form):
     @staticmethod
     def initial_for(agenda: AgendaTemplate) -> dict:
         return {"name": agenda.name, "outcome_type": agenda.outcome_type, "prompts": agenda.prompts}
+
+
+
+def _session_choice(session: MentoringSession, viewer) -> str:
+    """“Tue 3 Mar · with Mina Patel”, on the viewer's calendar."""
+    other = session.mentee if session.mentor_id == viewer.pk else session.mentor
+    local = session.start.astimezone(ZoneInfo(viewer.time_zone))
+    return f"{local:%a} {local.day} {local:%b} · with {other.display_name}"
+
+
+class KudosGiveForm(forms.Form):
+    """Kudos from the org feed: to anyone active in the org but yourself,
+    optionally for one of your own sessions. Both ids are looked up inside the
+    org (another org's id is simply not a valid choice)."""
+
+    receiver = forms.ModelChoiceField(queryset=Membership.unscoped.none(), label="To")
+    message = forms.CharField(label="Message", max_length=MESSAGE_MAX,
+                              help_text=f"A short thank-you, up to {MESSAGE_MAX} characters.",
+                              widget=forms.Textarea(attrs={"rows": 2, "maxlength": MESSAGE_MAX}),
+                              error_messages={"required": "Say what you are thanking them for."})
+    session = forms.ModelChoiceField(queryset=MentoringSession.unscoped.none(), required=False,
+                                     label="For a session (optional)", empty_label="No session",
+                                     help_text="Kudos for a session go to the other person in it.")
+
+    def __init__(self, *args, org, giver, sessions, **kwargs):
+        super().__init__(*args, **kwargs)
+        receiver = self.fields["receiver"]
+        receiver.queryset = (Membership.objects.for_org(org).active().exclude(pk=giver.pk)
+                             .only("id", "display_name", "team", "organization_id")
+                             .order_by("team", "display_name", "id"))
+        receiver.error_messages.update({
+            "required": "Pick who you are thanking.",
+            "invalid_choice": f"Pick an active member of {org.name} other than yourself."})
+        session = self.fields["session"]
+        session.queryset = sessions
+        session.label_from_instance = lambda s: _session_choice(s, giver)
+        session.error_messages["invalid_choice"] = "Pick one of your own sessions, or none."

@@ -1,8 +1,10 @@
-"""``manage.py seed_demo``: the demo organisations, their logins and people."""
+"""``manage.py seed_demo``: the demo organisations, their logins and people, then
+``--weeks`` of session history (sessions_app/demo.py)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from mentoring import demo
+from sessions_app import demo as history_demo
 
 
 class Command(BaseCommand):
@@ -17,9 +19,10 @@ class Command(BaseCommand):
         parser.add_argument("--orgs", type=int, default=2, help="Number of organisations (default 2).")
         parser.add_argument("--people", type=int, default=60,
                             help="People per organisation besides the four logins (default 60).")
-        parser.add_argument("--weeks", type=int, default=12,
-                            help="Weeks of mentoring history (sessions, next steps, surveys, kudos). "
-                                 "Reserved: accepted now, used by the features that add history.")
+        parser.add_argument("--weeks", type=int, default=8,
+                            help="Weeks of session history up to each org's seed date (availability, "
+                                 "sessions, next steps, surveys, kudos; default 8). 0: none. An org that "
+                                 "already has sessions is left alone.")
         parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED,
                             help=f"Random seed (default {demo.DEFAULT_SEED}); same seed, same people.")
 
@@ -29,6 +32,7 @@ class Command(BaseCommand):
         if people < 0 or weeks < 0:
             raise CommandError("--people and --weeks cannot be negative.")
         result = demo.seed(orgs=orgs, people=people, weeks=weeks, seed=seed)
+        history = history_demo.seed(slugs=[org.slug for org in result.orgs], weeks=weeks, seed=seed)
 
         out = self.stdout.write
         out(f"{'org':<12} {'people':>7} {'added':>7} {'mentors':>8} {'mentees':>8} {'external':>9} "
@@ -39,9 +43,27 @@ class Command(BaseCommand):
         added = sum(org.new_people for org in result.orgs)
         out(self.style.SUCCESS(f"Seeded {len(result.orgs)} organisation(s), {added} new people "
                                f"in {result.seconds:.1f} s (seed {seed})."))
+        self._history(history, weeks)
         out("")
         out(f"Demo logins (password: {demo.DEMO_PASSWORD})")
         for org in result.orgs:
             out(f"  {org.name} — /o/{org.slug}/")
             for role in demo.LOGINS:
                 out(f"    {role:<8} {demo.login_email(role, org.slug)}")
+
+    def _history(self, history, weeks) -> None:
+        if weeks == 0:
+            return
+        out = self.stdout.write
+        out("")
+        out(f"{'org':<12} {'pairs':>6} {'sessions':>9} {'logged':>7} {'cancelled':>10} {'no-show':>8} "
+            f"{'to log':>7} {'upcoming':>9} {'steps':>7} {'surveys':>8} {'kudos':>6}")
+        for org in history:
+            if org.skipped:
+                out(f"{org.slug:<12} has session history already: left alone")
+                continue
+            out(f"{org.slug:<12} {org.pairs:>6} {org.sessions:>9} {org.logged:>7} {org.cancelled:>10} "
+                f"{org.no_shows:>8} {org.waiting:>7} {org.upcoming:>9} {org.next_steps:>7} {org.surveys:>8} "
+                f"{org.kudos:>6}")
+        seconds = sum(org.seconds for org in history)
+        out(self.style.SUCCESS(f"Session history: {weeks} week(s) in {seconds:.1f} s."))

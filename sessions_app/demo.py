@@ -1,0 +1,548 @@
+"""Session history for ``manage.py seed_demo --weeks W``.
+
+For each organisation: working windows and focus blocks for some people,
+mentor–mentee pairs (about one mentor per ``cohort_ratio`` mentees; the demo
+mentor and mentee are a pair), W weeks of past sessions ending at the org's
+*anchor* (the day it was first seeded, as for people), a few upcoming ones in
+the two weeks after it, logs with next steps, private notes, surveys and kudos.
+
+Rules kept by construction, because rows are inserted directly (no services):
+
+- nobody has two overlapping active sessions (the Postgres exclusion
+  constraint on ``TimeClaim`` would refuse the whole batch otherwise);
+- a mentee has at most the org's weekly cap of sessions per ISO week in their
+  own zone, a mentor at most theirs (cancelled ones count too: simpler, safe);
+- sessions last 15–30 minutes (org policy), inside both people's working
+  windows and outside their focus blocks, after both were hired;
+- every logged session has at least one next step; nothing "done" lies after
+  the anchor, nothing "upcoming" before the end of the anchor day.
+
+Deterministic: one ``random.Random`` per org drawn from the seed, people in
+email order, even the row ids come from it. Idempotent: an org that already
+has any session is left alone — its history is there, or real bookings that
+seeded rows could collide with. Fast: rows are built in memory and written
+with ``bulk_create`` in batches, a fixed number of queries per org.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time as clock, timedelta, timezone as dt_timezone
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from mentoring.models import Membership, Organization, WorkItem
+
+from .models import (FocusBlock, Kudos, MentoringSession, NextStep, OutcomeType, SessionNote, SurveyResponse,
+                     TimeClaim, WorkingWindow)
+
+BATCH = 2000
+UPCOMING_DAYS = 14
+QUARTER = timedelta(minutes=15)
+LENGTHS = {15: 3, 20: 2, 25: 2, 30: 5}  # minutes -> weight: most book 30, many 15
+UTC = dt_timezone.utc
+
+# Shares of people (by design, see the module docstring).
+WITH_WINDOWS = 0.3       # declared their working week (else: Mon–Fri within profile hours)
+WITH_FOCUS = 0.4         # protect 2–3 mornings a week
+IN_PROGRAM = 0.35        # of established mentees; new hires (ramping) join far more often
+NEW_HIRE_IN_PROGRAM = 0.85
+NEW_HIRE_DAYS = 90
+EXTERNAL_FIRST = 0.08    # mentees who are paired with an external mentor if one fits
+UPCOMING_KEPT = 0.35     # planned future sessions already booked at the anchor
+COLLEAGUE_KUDOS = 0.015  # kudos outside sessions, per person per week
+
+# Sessions per mentee-week: ramping new hires meet more often.
+WEEKLY = {"ramping": ([0, 1, 2], [15, 50, 35]), "established": ([0, 1, 2], [40, 45, 15]),
+          "demo": ([1, 2], [75, 25])}
+OUTCOMES = {OutcomeType.CODE_REVIEW: 30, OutcomeType.DRAFT_OUTLINE: 18, OutcomeType.DECISION_MADE: 18,
+            OutcomeType.INTRODUCTION: 12, OutcomeType.HIRING_DECISION: 7, OutcomeType.OTHER: 15}
+USEFULNESS = {5: 45, 4: 35, 3: 13, 2: 5, 1: 2}
+CANCEL_REASONS = ["Clash with an incident review", "Mentor out sick", "Mentee on leave", "Moved to next week",
+                  "Customer call came up", "Both at the offsite"]
+NO_SHOW = "No-show"
+STEP_TITLES = {
+    OutcomeType.CODE_REVIEW: ["Split the {work} change into smaller pull requests",
+                              "Address the review comments on {work}", "Add tests for the {work} edge cases",
+                              "Pair on the next {work} review"],
+    OutcomeType.DRAFT_OUTLINE: ["Draft the outline of the {work} design doc", "Write a one-page proposal for {work}",
+                                "Share the {work} outline for comments"],
+    OutcomeType.DECISION_MADE: ["Write the decision record for {work}", "Tell the team what we decided on {work}",
+                                "Update the {work} plan with the decision"],
+    OutcomeType.INTRODUCTION: ["Book a coffee with the {team} lead", "Send the intro email about {work}",
+                               "Ask for a walkthrough of {work}"],
+    OutcomeType.HIRING_DECISION: ["Write up the interview feedback", "Prepare the panel questions",
+                                  "Calibrate the scorecard with the hiring manager"],
+    OutcomeType.OTHER: ["Ask for feedback in the next one-to-one", "Read the chapter on estimation",
+                        "Block two focus mornings next week", "Write down three questions for next time"],
+}
+NOTES = ["Talked through the trade-offs; smaller steps first.", "Good progress since last time.",
+         "Stuck on the review loop — agreed to ask for earlier feedback.", "Prepared well; next time bring the draft.",
+         "Mostly about prioritising; the list is shorter now.", "Walked through the incident timeline together."]
+SURVEY_COMMENTS = ["Exactly what I needed.", "Short and to the point.", "Helped me unblock the review.",
+                   "Would have liked more time.", "Good questions.", "Clearer next step than I expected."]
+KUDOS_SESSION = ["Thanks for the sharp review!", "That intro was gold, thank you.", "Thanks for making time this week.",
+                 "Great questions today.", "You prepared really well — thank you.", "Thanks for unblocking me!"]
+KUDOS_COLLEAGUE = ["Thanks for covering the on-call shift.", "Your demo made the release easy to explain.",
+                   "Thanks for the quick help with the migration.", "Great write-up of the incident.",
+                   "Thank you for onboarding the new joiners so well.", "Thanks for the patient pairing session."]
+
+
+@dataclass
+class HistorySummary:
+    slug: str
+    skipped: bool = False
+    pairs: int = 0
+    sessions: int = 0
+    logged: int = 0
+    cancelled: int = 0
+    no_shows: int = 0
+    waiting: int = 0
+    upcoming: int = 0
+    next_steps: int = 0
+    surveys: int = 0
+    kudos: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(slots=True, eq=False)  # identity, not field equality: pools hold the same objects
+class Person:
+    id: uuid.UUID
+    email: str
+    team: str
+    tz: ZoneInfo
+    start: clock
+    end: clock
+    hired: date
+    is_mentor: bool
+    is_mentee: bool
+    is_external: bool
+    manager_id: uuid.UUID | None
+    windows: dict = field(default_factory=dict)   # weekday -> [(start, end)] local
+    focus: dict = field(default_factory=dict)     # weekday -> [(start, end)] local
+
+
+def seed(*, slugs: list[str], weeks: int, seed: int) -> list[HistorySummary]:
+    """History for the orgs in ``slugs`` (their index names their random stream)."""
+    summaries = []
+    for org_index, slug in enumerate(slugs):
+        with transaction.atomic():
+            org = Organization.objects.get(slug=slug)
+            summaries.append(seed_org(org, org_index=org_index, weeks=weeks, seed=seed))
+    return summaries
+
+
+def seed_org(org: Organization, *, org_index: int, weeks: int, seed: int) -> HistorySummary:
+    started = time.monotonic()
+    summary = HistorySummary(slug=org.slug)
+    if weeks <= 0 or MentoringSession.objects.for_org(org).exists():
+        summary.skipped = True
+        return summary
+    rng = random.Random(f"{seed}:{org_index}:history")
+    org_tz = ZoneInfo(org.time_zone)
+    anchor = org.created_at.astimezone(org_tz).date()
+    people = _load_people(org)
+    _seed_availability(org, rng, people)
+    pairs = _pair(org, rng, people, anchor)
+    summary.pairs = len(pairs)
+    history = _History(org, rng, anchor, weeks, people)
+    history.plan(pairs)
+    history.colleague_kudos()
+    history.write(summary)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+# --- People and availability ------------------------------------------------------------
+
+def _load_people(org) -> dict:
+    rows = (Membership.objects.for_org(org).filter(is_active=True).order_by("email")
+            .values_list("id", "email", "team", "time_zone", "working_hours_start", "working_hours_end",
+                         "hire_date", "created_at", "is_mentor", "is_mentee", "is_external", "manager_id"))
+    zones: dict[str, ZoneInfo] = {}
+    people = {}
+    for pid, email, team, zone, start, end, hired, created, mentor, mentee, external, manager in rows:
+        tz = zones.setdefault(zone, ZoneInfo(zone))
+        people[pid] = Person(pid, email, team, tz, start, end, hired or created.astimezone(tz).date(), mentor, mentee,
+                             external, manager)
+    return people
+
+
+def _minutes(t: clock) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _clock(minutes: int) -> clock:
+    return clock(minutes // 60, minutes % 60)
+
+
+def _seed_availability(org, rng, people: dict) -> None:
+    """Declared working weeks and focus blocks for some people who have none
+    yet; then every person's windows (declared or default) into memory."""
+    has_windows = set(WorkingWindow.objects.for_org(org).values_list("membership_id", flat=True).distinct())
+    has_focus = set(FocusBlock.objects.for_org(org).values_list("membership_id", flat=True).distinct())
+    windows, blocks = [], []
+    for person in people.values():
+        start, end = _minutes(person.start), _minutes(person.end)
+        if person.id not in has_windows and rng.random() < WITH_WINDOWS:
+            days = list(range(5))
+            variant = rng.random()
+            if variant < 0.2:
+                days.remove(rng.choice([2, 4]))  # a four-day week
+            for day in days:
+                # Some finish early on Fridays.
+                day_end = min(end, start + 300) if day == 4 and variant > 0.6 else end
+                windows.append(WorkingWindow(organization=org, membership_id=person.id, weekday=day,
+                                             start=_clock(start), end=_clock(day_end)))
+        if person.id not in has_focus and rng.random() < WITH_FOCUS:
+            first = start + rng.choice([0, 0, 30, 60])
+            length = rng.choice([120, 150, 180])
+            for day in sorted(rng.sample(range(5), rng.choice([2, 3]))):
+                blocks.append(FocusBlock(organization=org, membership_id=person.id, weekday=day,
+                                         start=_clock(first), end=_clock(min(first + length, end - 30)),
+                                         label="Deep work"))
+    WorkingWindow.objects.for_org(org).bulk_create(windows, batch_size=BATCH)
+    FocusBlock.objects.for_org(org).bulk_create(blocks, batch_size=BATCH)
+
+    for pid, day, start, end in WorkingWindow.objects.for_org(org).values_list("membership_id", "weekday", "start",
+                                                                              "end"):
+        if pid in people:
+            people[pid].windows.setdefault(day, []).append((start, end))
+    for person in people.values():
+        if not person.windows:
+            person.windows = {day: [(person.start, person.end)] for day in range(5)}
+    for pid, day, start, end in FocusBlock.objects.for_org(org).values_list("membership_id", "weekday", "start",
+                                                                           "end"):
+        if pid in people:
+            people[pid].focus.setdefault(day, []).append((start, end))
+
+
+def _at(day: date, at: clock, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+# --- Pairs --------------------------------------------------------------------------------
+
+def _overlap_minutes(a: Person, b: Person, day: date) -> float:
+    start = max(_at(day, a.start, a.tz), _at(day, b.start, b.tz))
+    end = min(_at(day, a.end, a.tz), _at(day, b.end, b.tz))
+    return (end - start).total_seconds() / 60
+
+
+def _pair(org, rng, people: dict, anchor: date) -> list[tuple[Person, Person]]:
+    """Mentees in a program, each with one mentor: same team first, filling a
+    mentor up to the cohort ratio before taking the next, so about one mentor
+    per ``cohort_ratio`` mentees; working hours must overlap by an hour."""
+    by_email = {p.email: p for p in people.values()}
+    demo_mentor = by_email.get(f"mentor@{org.slug}.example")
+    demo_mentee = by_email.get(f"mentee@{org.slug}.example")
+    ratio = org.cohort_ratio
+    load: dict = defaultdict(int)
+    open_mentors: dict[str, list[Person]] = defaultdict(list)  # team -> mentors with room, already mentoring
+    spare: dict[str, list[Person]] = defaultdict(list)          # team -> mentors not mentoring yet
+    for person in people.values():
+        if person.is_mentor:
+            spare["" if person.is_external else person.team].append(person)
+    for pool in spare.values():
+        rng.shuffle(pool)
+
+    def take(mentor, mentee):
+        load[mentor.id] += 1
+        team = "" if mentor.is_external else mentor.team
+        if mentor in spare[team]:
+            spare[team].remove(mentor)
+            open_mentors[team].append(mentor)
+        if load[mentor.id] >= ratio:
+            open_mentors[team].remove(mentor)
+        pairs.append((mentee, mentor))
+
+    def fits(mentor, mentee):
+        return mentor.id != mentee.id and _overlap_minutes(mentor, mentee, anchor) >= 60
+
+    pairs: list[tuple[Person, Person]] = []
+    if demo_mentor and demo_mentee and demo_mentor.is_mentor and demo_mentee.is_mentee:
+        take(demo_mentor, demo_mentee)
+    for mentee in people.values():
+        if not mentee.is_mentee or mentee is demo_mentee:
+            continue
+        new_hire = (anchor - mentee.hired).days < NEW_HIRE_DAYS
+        if rng.random() >= (NEW_HIRE_IN_PROGRAM if new_hire else IN_PROGRAM):
+            continue
+        teams = [mentee.team, ""] if rng.random() >= EXTERNAL_FIRST else ["", mentee.team]
+        mentor = None
+        for pool in ([open_mentors[t] for t in teams] + [spare[t] for t in teams]):
+            # A few tries, not a scan: pools of a 10,000-person org are long.
+            for candidate in rng.sample(pool, min(len(pool), 8)):
+                if fits(candidate, mentee):
+                    mentor = candidate
+                    break
+            if mentor:
+                break
+        if mentor:
+            take(mentor, mentee)
+    return pairs
+
+
+# --- Sessions and what follows them -----------------------------------------------------------
+
+def _uuid(rng) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _weighted(rng, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+class _History:
+    def __init__(self, org, rng, anchor: date, weeks: int, people: dict):
+        self.org, self.rng, self.anchor, self.people = org, rng, anchor, people
+        org_tz = ZoneInfo(org.time_zone)
+        self.first = anchor - timedelta(weeks=weeks)
+        self.last = anchor + timedelta(days=UPCOMING_DAYS)
+        # Past rows end before the anchor day starts in the org's zone; upcoming
+        # ones start after it ends: "done" is never in the future, whoever looks.
+        self.cutoff = _at(anchor, clock(0), org_tz)
+        self.tomorrow = _at(anchor + timedelta(days=1), clock(0), org_tz)
+        self.lengths = {m: w for m, w in LENGTHS.items() if org.session_min_minutes <= m <= org.session_max_minutes}
+        self.busy: dict = defaultdict(list)          # (person id, local date) -> [(start, end)]
+        self.mentor_weeks: dict = defaultdict(int)   # (mentor id, iso year, iso week) -> sessions
+        self.work = defaultdict(list)                # person id -> [(work item id, name)]
+        for pid, item_id, name in WorkItem.objects.for_org(org).order_by("name", "id").values_list(
+                "membership_id", "id", "name"):
+            self.work[pid].append((item_id, name))
+        self.sessions, self.claims, self.notes, self.steps, self.surveys, self.kudos = [], [], [], [], [], []
+        self.counts: dict = defaultdict(int)
+
+    # Placing -------------------------------------------------------------------------------
+
+    def _free(self, day: date, mentee: Person, mentor: Person) -> list[tuple[datetime, datetime]]:
+        free = []
+        for a_start, a_end in mentee.windows.get(day.weekday(), ()):
+            for b_start, b_end in mentor.windows.get(day.weekday(), ()):
+                start = max(_at(day, a_start, mentee.tz), _at(day, b_start, mentor.tz))
+                end = min(_at(day, a_end, mentee.tz), _at(day, b_end, mentor.tz))
+                if end - start >= QUARTER:
+                    free.append((start, end))
+        return free
+
+    def _taken(self, day: date, *people: Person) -> list[tuple[datetime, datetime]]:
+        taken = []
+        for person in people:
+            taken += self.busy[(person.id, day)]
+            taken += [(_at(day, s, person.tz), _at(day, e, person.tz)) for s, e in person.focus.get(day.weekday(), ())]
+        return taken
+
+    def _place(self, day: date, mentee: Person, mentor: Person) -> tuple[datetime, datetime] | None:
+        """A start on a quarter hour inside both people's windows on their local
+        ``day``, clear of focus blocks and of either person's other sessions."""
+        rng = self.rng
+        free = self._free(day, mentee, mentor)
+        if not free:
+            return None
+        taken = self._taken(day, mentee, mentor)
+        length = timedelta(minutes=_weighted(rng, self.lengths))
+        for _ in range(8):
+            low, high = rng.choice(free)
+            steps = int((high - low - length) / QUARTER)
+            if steps < 0:
+                continue
+            start = low + QUARTER * rng.randint(0, steps)
+            end = start + length
+            if all(end <= s or start >= e for s, e in taken):
+                return start, end
+        return None
+
+    def plan(self, pairs: list[tuple[Person, Person]]) -> None:
+        rng, anchor, cap = self.rng, self.anchor, self.org.mentee_weekly_cap
+        demo = pairs[0] if pairs and pairs[0][0].email == f"mentee@{self.org.slug}.example" else None
+        monday = self.first - timedelta(days=self.first.weekday())
+        while monday <= self.last:
+            week = [monday + timedelta(days=i) for i in range(7)]
+            for pair in pairs:
+                mentee, mentor = pair
+                kind = "demo" if pair is demo else (
+                    "ramping" if (monday - mentee.hired).days < NEW_HIRE_DAYS else "established")
+                wanted = min(cap, rng.choices(*WEEKLY[kind])[0])
+                days = [d for d in week if self.first <= d <= self.last and d != anchor
+                        and d >= mentee.hired + timedelta(days=3) and d >= mentor.hired
+                        and d.weekday() in mentee.windows and d.weekday() in mentor.windows]
+                for day in sorted(rng.sample(days, min(wanted, len(days)))):
+                    if day > anchor and pair is not demo and rng.random() >= UPCOMING_KEPT:
+                        continue
+                    self._book(day, mentee, mentor)
+            monday += timedelta(days=7)
+
+    def _book(self, day: date, mentee: Person, mentor: Person) -> None:
+        week_key = (mentor.id, *day.isocalendar()[:2])
+        if self.mentor_weeks[week_key] >= self.org.mentor_weekly_cap:
+            return
+        placed = self._place(day, mentee, mentor)
+        if placed is None:
+            return
+        start, end = placed
+        past = day < self.anchor
+        if (past and end > self.cutoff) or (not past and start < self.tomorrow):
+            return
+        self.mentor_weeks[week_key] += 1
+        self.busy[(mentee.id, day)].append(placed)
+        self.busy[(mentor.id, day)].append(placed)
+        self._session(day, mentee, mentor, start, end, past)
+
+    # Rows ----------------------------------------------------------------------------------
+
+    def _session(self, day, mentee: Person, mentor: Person, start: datetime, end: datetime, past: bool) -> None:
+        rng, org = self.rng, self.org
+        booked_by = mentee if rng.random() < 0.6 else mentor
+        created = max(start - timedelta(days=rng.randint(1, 10), minutes=rng.randrange(0, 480, 5)),
+                      _at(max(mentee.hired, mentor.hired), clock(9), mentee.tz))
+        created = min(created, start - timedelta(hours=1), self.cutoff)  # booked before the anchor
+        session = MentoringSession(
+            id=_uuid(rng), organization=org, mentor_id=mentor.id, mentee_id=mentee.id, start=start, end=end,
+            booked_by_id=booked_by.id, created_at=created, updated_at=created)
+        status = MentoringSession.Status
+        roll = rng.random()
+        if not past:
+            self.counts["upcoming"] += 1
+        elif roll < 0.11:
+            session.status, session.sequence = status.CANCELLED, 1
+            if roll < 0.07:
+                session.cancel_reason = rng.choice(CANCEL_REASONS)
+                session.cancelled_at = max(created, start - timedelta(hours=rng.randint(1, 48)))
+            else:
+                self.counts["no_shows"] += 1
+                session.cancel_reason = NO_SHOW
+                session.cancelled_at = min(end + timedelta(minutes=rng.randint(10, 240)), self.cutoff)
+            session.updated_at = session.cancelled_at
+            self.counts["cancelled"] += 1
+        elif day >= self.anchor - timedelta(days=7) and roll < 0.3:
+            self.counts["waiting"] += 1  # ended, not logged yet
+        else:
+            self._log(session, day, mentee, mentor)
+        active = session.status != status.CANCELLED
+        self.sessions.append(session)
+        self.claims += [TimeClaim(id=_uuid(rng), organization=org, session_id=session.id, membership_id=person.id,
+                                  start=start, end=end, active=active) for person in (mentor, mentee)]
+
+    def _before_cutoff(self, moment: datetime, floor: datetime) -> datetime:
+        return max(floor, min(moment, self.cutoff - timedelta(minutes=1)))
+
+    def _log(self, session, day, mentee: Person, mentor: Person) -> None:
+        rng, org = self.rng, self.org
+        booked = int((session.end - session.start).total_seconds() // 60)
+        session.status = MentoringSession.Status.DONE
+        session.actual_minutes = min(max(booked + rng.choice([-5, 0, 0, 0, 0, 5]), org.session_min_minutes),
+                                     org.session_max_minutes)
+        session.outcome_type = _weighted(rng, OUTCOMES)
+        logger = mentor if rng.random() < 0.75 else mentee
+        session.logged_by_id = logger.id
+        delay = timedelta(minutes=rng.choice([5, 10, 20, 45, 90, 240, 1200]))
+        session.logged_at = self._before_cutoff(session.end + delay, session.end)
+        session.updated_at = session.logged_at
+        self.counts["logged"] += 1
+        if rng.random() < 0.4:
+            self.notes.append(SessionNote(id=_uuid(rng), organization=org, session_id=session.id,
+                                          text=rng.choice(NOTES), updated_at=session.logged_at))
+        for _ in range(rng.choices([1, 2, 3], weights=[55, 35, 10])[0]):
+            self._step(session, day, mentee, mentor)
+        for person, share in ((mentee, 0.8), (mentor, 0.45)):
+            if rng.random() < share:
+                self.surveys.append(SurveyResponse(
+                    id=_uuid(rng), organization=org, session_id=session.id, respondent_id=person.id,
+                    usefulness=_weighted(rng, USEFULNESS),
+                    comment=rng.choice(SURVEY_COMMENTS) if rng.random() < 0.25 else "",
+                    created_at=self._before_cutoff(session.logged_at + timedelta(minutes=rng.randint(1, 600)),
+                                                   session.logged_at)))
+        for giver, receiver, share in ((mentee, mentor, 0.12), (mentor, mentee, 0.06)):
+            if rng.random() < share:
+                self.kudos.append(Kudos(
+                    id=_uuid(rng), organization=org, giver_id=giver.id, receiver_id=receiver.id,
+                    session_id=session.id, message=rng.choice(KUDOS_SESSION),
+                    created_at=self._before_cutoff(session.logged_at + timedelta(minutes=rng.randint(2, 300)),
+                                                   session.logged_at)))
+
+    def _step(self, session, day, mentee: Person, mentor: Person) -> None:
+        """Most done on time, some late, some open (overdue or not due yet)."""
+        rng, anchor = self.rng, self.anchor
+        owner = mentee if rng.random() < 0.85 else mentor
+        items = self.work.get(mentee.id) or []
+        item = rng.choice(items) if items and rng.random() < 0.6 else None
+        work = item[1] if item else (items[0][1] if items else "the current project")
+        title = rng.choice(STEP_TITLES[session.outcome_type]).format(work=work, team=mentee.team or "team")
+        due = day + timedelta(days=rng.choice([3, 5, 7, 7, 7, 10, 14]))
+        done_on = None
+        roll = rng.random()
+        if due < anchor:
+            if roll < 0.72:
+                done_on = day + timedelta(days=rng.randint(0, (due - day).days))
+            elif roll < 0.87:
+                late = due + timedelta(days=rng.randint(1, 10))
+                done_on = late if late < anchor else None
+        elif roll < 0.3 and day + timedelta(days=1) < anchor:
+            done_on = day + timedelta(days=rng.randint(1, (anchor - day).days - 1))
+        done_at = None
+        if done_on is not None:
+            moment = _at(done_on, clock(rng.randint(9, 17), rng.choice([0, 15, 30, 45])), owner.tz)
+            done_at = self._before_cutoff(moment, session.logged_at + timedelta(minutes=1))
+        self.steps.append(NextStep(
+            id=_uuid(rng), organization=self.org, session_id=session.id, owner_id=owner.id, title=title,
+            kind=session.outcome_type, due_date=due, work_item_id=item[0] if item and owner is mentee else None,
+            created_at=session.logged_at, done_at=done_at, sequence=1 if done_at else 0))
+
+    def colleague_kudos(self) -> None:
+        """Thank-yous outside sessions, mostly within a team or up the line."""
+        rng, org = self.rng, self.org
+        people = list(self.people.values())
+        teams = defaultdict(list)
+        for person in people:
+            teams[person.team].append(person)
+        per_week = len(people) * COLLEAGUE_KUDOS
+        monday = self.first - timedelta(days=self.first.weekday())
+        while monday < self.anchor:
+            for _ in range(int(per_week) + (rng.random() < per_week % 1)):
+                giver = rng.choice(people)
+                if giver.manager_id in self.people and rng.random() < 0.2:
+                    receiver = self.people[giver.manager_id]
+                else:
+                    receiver = rng.choice(teams[giver.team])
+                day = monday + timedelta(days=rng.randint(0, 4))
+                moment = _at(day, clock(rng.randint(9, 16), rng.choice([0, 15, 30, 45])), giver.tz)
+                if receiver is giver or not (self.first <= day and moment < self.cutoff) \
+                        or day < max(giver.hired, receiver.hired):
+                    continue
+                self.kudos.append(Kudos(id=_uuid(rng), organization=org, giver_id=giver.id, receiver_id=receiver.id,
+                                        message=rng.choice(KUDOS_COLLEAGUE), created_at=moment))
+            monday += timedelta(days=7)
+
+    def write(self, summary: HistorySummary) -> None:
+        org = self.org
+        with _past_timestamps(MentoringSession, SessionNote, NextStep, SurveyResponse, Kudos):
+            for model, rows in ((MentoringSession, self.sessions), (TimeClaim, self.claims),
+                                (SessionNote, self.notes), (NextStep, self.steps), (SurveyResponse, self.surveys),
+                                (Kudos, self.kudos)):
+                model.objects.for_org(org).bulk_create(rows, batch_size=BATCH)
+        summary.sessions = len(self.sessions)
+        summary.next_steps, summary.surveys, summary.kudos = len(self.steps), len(self.surveys), len(self.kudos)
+        for name in ("logged", "cancelled", "no_shows", "waiting", "upcoming"):
+            setattr(summary, name, self.counts[name])
+
+
+@contextmanager
+def _past_timestamps(*models):
+    """History carries its own past timestamps; ``auto_now``/``auto_now_add``
+    would stamp every row with the moment of seeding. Off only while writing."""
+    fields = [f for model in models for f in model._meta.concrete_fields
+              if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
+    for f in fields:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, auto_now, auto_now_add in saved:
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
