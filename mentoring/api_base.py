@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, negotiation, pagination, status
 from rest_framework.response import Response
 
 from .errors import DomainError
@@ -16,6 +16,12 @@ class Pagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param)
+        if raw is not None and raw not in self.last_page_strings and not (raw.isdigit() and int(raw) >= 1):
+            raise exceptions.ValidationError({self.page_query_param: ["A page number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request):
         # DRF silently ignores a malformed page_size; say so instead (above the
@@ -43,6 +49,16 @@ def flat_errors(data, prefix: str = "") -> dict[str, list[str]]:
         return out
     messages = data if isinstance(data, list) else [data]
     return {prefix or "non_field_errors": [str(message) for message in messages]}
+
+
+class ContentNegotiation(negotiation.DefaultContentNegotiation):
+    """``?format=`` left empty is an unknown format (404), like any other,
+    rather than silently ignored."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if not format_suffix and request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
+            raise exceptions.NotFound("Unknown format.")
+        return super().select_renderer(request, renderers, format_suffix)
 
 
 def exception_handler(exc, context):

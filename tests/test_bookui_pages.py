@@ -120,6 +120,13 @@ def test_lengths_offered_follow_org_policy(org_a, mentee, client_for):
     assert re.findall(r'<option value="(\d+)"[^>]*>\d+ minutes', response.text) == ["15", "20"]
 
 
+def test_default_agendas_are_offered_before_any_manager_opened_the_agenda_page(mentee, client_for):
+    response = client_for(mentee).get(url("book"))
+
+    assert ">Code review</option>" in response.text
+    assert ">Open session</option>" in response.text
+
+
 def test_a_mentee_only_picks_among_mentors(mentor, mentee, mentee_2, client_for):
     response = client_for(mentee).get(url("book"))
 

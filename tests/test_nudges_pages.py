@@ -163,4 +163,4 @@ def test_the_badge_counts_my_unread_notifications_only_when_a_page_reads_it(org_
         context = notifications_context(request)
 
     assert len(untouched) == 0
-    assert int(str(context["unread_notifications"])) == 1
+    assert context["unread_notifications"] == 1

@@ -171,6 +171,7 @@ COVERAGE: dict[str, Case] = {
     "agenda_create": Case(methods=("GET", "POST")),
     "agenda_edit": Case(kwargs=sess("agenda", "agenda_id"), methods=("GET", "POST")),
     "agenda_delete": Case(kwargs=sess("agenda", "agenda_id"), methods=("GET", "POST")),
+    "kudos_feed": Case(is_list=True, member="mentee", methods=("GET", "POST")),
     # HTML: sessions_app/urls_booking.py (a member's own availability; booking by participants or managers)
     "availability": Case(member="mentee", methods=("GET", "POST")),
     "focus_block_add": Case(member="mentee", methods=("POST",)),
@@ -217,8 +218,9 @@ PUBLIC_OR_USER_SCOPED: dict[str, str] = {
     "api-token-detail": "looked up within the caller's tokens: another user's is 404 (checked below)",
     "api_schema": "OpenAPI schema: no data",
     "api_docs": "API docs page: no data",
-    "^(?P<rest>.*)$": "the API's JSON 404 for unknown paths",
-    "calendar_feed": "the unguessable secret is the credential; serves only that member's own feed (unknown/rotated → 404)",
+    "^(?P<rest>(?s:.*))$": "the API's JSON 404 for unknown paths",
+    "calendar_feed": "the unguessable secret is the credential; serves only that member's own feed "
+                     "(unknown/rotated → 404)",
 }
 # Matched by the start of the route's full pattern.
 PUBLIC_PREFIXES: dict[str, str] = {
@@ -247,7 +249,7 @@ MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
     SessionNote: ("session_detail", "api-session-note"),
     NextStep: ("next_step_list", "next_step_complete", "api-next-step-list", "api-next-step-complete"),
     SurveyResponse: ("session_survey", "api-session-survey"),
-    Kudos: ("session_detail", "api-kudos-list"),
+    Kudos: ("session_detail", "kudos_feed", "api-kudos-list"),
     AgendaTemplate: ("agenda_edit", "agenda_list", "book"),
     WorkingWindow: ("availability", "booking-availability"),
     FocusBlock: ("focus_block_remove", "availability", "booking-availability"),
@@ -346,7 +348,8 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
         skill=Skill.objects.for_org(org_a).get(), work_item=WorkItem.objects.for_org(org_a).get(),
         # Strings that only org-A rows carry: none may reach the outsider.
         markers=("acme.test", "Acmeperson", "Quokka", "Acmewing", "Acmeimport", "Maria Manager", "Mina Mentee",
-                 str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk), *programs.markers, *sessions.markers),
+                 str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk), *programs.markers,
+                 *sessions.markers),
     )
 
 

@@ -100,6 +100,11 @@ class Worker:
                     found.append(header.group(1) if header else "")
         return found
 
+    def queued(self) -> int:
+        """Messages waiting in this worker's queue (not yet taken)."""
+        with app.connection_for_write(self.broker_url) as broker:
+            return broker.default_channel.client.llen(self.queue)
+
     def purge(self) -> None:
         with app.connection_for_write(self.broker_url) as broker:
             broker.default_channel.client.delete(self.queue)

@@ -249,6 +249,7 @@ REST_FRAMEWORK = {
     # No OPTIONS metadata: the OpenAPI schema documents the API (and DRF's
     # metadata would describe serializers to anyone who asks).
     "DEFAULT_METADATA_CLASS": None,
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mentoring.api_base.ContentNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Touchpoint API",

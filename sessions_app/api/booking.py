@@ -17,10 +17,11 @@ from mentoring.api_viewsets import OrgScopedViewSet
 from mentoring.errors import DomainError, NotPermitted
 from mentoring.models import Membership
 
-from ..models import WEEKDAYS, AgendaTemplate, ExternalCalendar, FocusBlock, MentoringSession, WorkingWindow
+from ..models import WEEKDAYS, ExternalCalendar, FocusBlock, MentoringSession, WorkingWindow
 from ..selectors.availability import slot_suggestions
 from ..services import availability as availability_services
 from ..services import calendars
+from ..services.agendas import agenda_templates
 from ..services.booking import session_book, session_cancel, session_reschedule
 from ..slots import ALLOWED_MINUTES
 
@@ -202,7 +203,7 @@ class BookingSessionViewSet(OrgScopedViewSet):
         data = _valid(BookIn, request.data)
         agenda = None
         if data.get("agenda"):
-            agenda = AgendaTemplate.objects.for_org(self.org).filter(pk=data["agenda"]).first()
+            agenda = agenda_templates(self.org).filter(pk=data["agenda"]).first()
             if agenda is None:
                 raise ValidationError({"agenda": ["No such agenda in this organisation."]})
         session = session_book(actor=self.membership, mentor=_member(self.org, "mentor", data["mentor"]),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from mentoring.models import Membership
 
 from ..models import WEEKDAYS, AgendaTemplate
+from ..services.agendas import agenda_templates
 from ..slots import ALLOWED_MINUTES
 
 TIME_INPUT = {"type": "time", "step": 300}
@@ -129,7 +130,8 @@ class SlotsForm(forms.Form):
         lengths = [m for m in ALLOWED_MINUTES if org.session_min_minutes <= m <= org.session_max_minutes]
         self.fields["minutes"].choices = [(m, f"{m} minutes") for m in lengths]
         self.fields["minutes"].initial = max(lengths)
-        self.fields["agenda"].queryset = AgendaTemplate.objects.for_org(org).only("id", "name", "outcome_type")
+        # Through the service: an org gets its default agendas here too, not only once a manager opens /agendas/.
+        self.fields["agenda"].queryset = agenda_templates(org).only("id", "name", "outcome_type")
         # The viewer's own side is known: start there.
         if not viewer.is_manager:
             if viewer.is_mentee:
