@@ -34,21 +34,22 @@ class Pagination(pagination.PageNumberPagination):
 
 
 def flat_errors(data, prefix: str = "") -> dict[str, list[str]]:
-    """DRF nests errors of list and nested fields ({"items": {"0": {"name": [...]}}});
-    clients get one level: {"items.0.name": [...]}."""
-    if isinstance(data, dict):
-        out = {}
-        for key, value in data.items():
-            out.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
-        return out
+    """DRF nests errors of list and nested fields; clients get one level:
+    ``{"items": {"0": {"name": [...]}}}`` -> ``{"items.0.name": [...]}``, while the
+    messages about items of a plain list stay on the list (``{"roles": [...]}``)."""
     if isinstance(data, list) and any(isinstance(item, (dict, list)) for item in data):
-        out = {}
-        for index, item in enumerate(data):
-            if item:  # DRF puts {} for the valid items of a list
-                out.update(flat_errors(item, f"{prefix}.{index}" if prefix else str(index)))
-        return out
-    messages = data if isinstance(data, list) else [data]
-    return {prefix or "non_field_errors": [str(message) for message in messages]}
+        data = {str(index): item for index, item in enumerate(data) if item}  # {} marks a valid item
+    if not isinstance(data, dict):
+        messages = data if isinstance(data, list) else [data]
+        return {prefix or "non_field_errors": [str(message) for message in messages]}
+    out: dict[str, list[str]] = {}
+    for key, value in data.items():
+        leaf = not isinstance(value, dict) and not (isinstance(value, list) and
+                                                     any(isinstance(item, (dict, list)) for item in value))
+        name = prefix if (leaf and prefix and str(key).isdigit()) else (f"{prefix}.{key}" if prefix else str(key))
+        for field, messages in flat_errors(value, name).items():
+            out.setdefault(field, []).extend(messages)
+    return out
 
 
 class ContentNegotiation(negotiation.DefaultContentNegotiation):

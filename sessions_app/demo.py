@@ -198,17 +198,15 @@ def _seed_availability(org, rng, people: dict) -> None:
             for day in days:
                 # Some finish early on Fridays.
                 day_end = min(end, start + 300) if day == 4 and variant > 0.6 else end
-                windows.append(WorkingWindow(organization=org, membership_id=person.id, weekday=day,
-                                             start=_clock(start), end=_clock(day_end)))
+                windows.append((_uuid(rng), org.pk, person.id, day, _clock(start), _clock(day_end)))
         if person.id not in has_focus and rng.random() < WITH_FOCUS:
             first = start + rng.choice([0, 0, 30, 60])
             length = rng.choice([120, 150, 180])
             for day in sorted(rng.sample(range(5), rng.choice([2, 3]))):
-                blocks.append(FocusBlock(organization=org, membership_id=person.id, weekday=day,
-                                         start=_clock(first), end=_clock(min(first + length, end - 30)),
-                                         label="Deep work"))
-    WorkingWindow.objects.for_org(org).bulk_create(windows, batch_size=BATCH)
-    FocusBlock.objects.for_org(org).bulk_create(blocks, batch_size=BATCH)
+                blocks.append((_uuid(rng), org.pk, person.id, day, _clock(first),
+                               _clock(min(first + length, end - 30)), "Deep work"))
+    _write(org, WorkingWindow, WINDOW_COLUMNS, windows)
+    _write(org, FocusBlock, WINDOW_COLUMNS + ("label",), blocks)
 
     for pid, day, start, end in WorkingWindow.objects.for_org(org).values_list("membership_id", "weekday", "start",
                                                                               "end"):
@@ -223,7 +221,9 @@ def _seed_availability(org, rng, people: dict) -> None:
             people[pid].focus.setdefault(day, []).append((start, end))
 
 
+@functools.lru_cache(maxsize=None)
 def _at(day: date, at: clock, tz: ZoneInfo) -> datetime:
+    """A local wall-clock time as UTC (cached: the same few times recur all year)."""
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
