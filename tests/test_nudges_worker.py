@@ -95,7 +95,7 @@ def test_chaos_killed_worker_doubled_tasks_and_racing_sweeps_still_deliver_each_
     due = nudges_due()
     for nudge_id in due + due:  # every deliver task enqueued twice
         worker.send(deliver_nudge, nudge_id)
-    worker.wait_until(lambda: len(notifications(org_a)) >= 3, "the first deliveries")
+    worker.wait_until(lambda: len(notifications(org_a)) >= 3, "the first deliveries", timeout=120)
     worker.kill()  # SIGKILL mid-run: no warm shutdown, held tasks never acked
     delivered_when_killed = sent(org_a)
     print(f"delivered when killed: {delivered_when_killed} of {N}")

@@ -165,7 +165,7 @@ def _rows(queryset, recipient: str, *fields: str, **expressions) -> Iterator[dic
         *fields, subject=F("pk"), recipient=F(f"{recipient}_id"), tz=F(f"{recipient}__time_zone"),
         hours_start=F(f"{recipient}__working_hours_start"), hours_end=F(f"{recipient}__working_hours_end"),
         **expressions,
-    ).order_by().iterator(chunk_size=BATCH)
+    ).order_by("pk").iterator(chunk_size=BATCH)  # one order for racing sweeps: no deadlock between INSERTs
 
 
 def _batches(rows: Iterable, size: int) -> Iterator[list]:
@@ -210,6 +210,7 @@ def _sweep(org: Organization, kind: str, subject_kind: str, rows: Iterable[dict]
                 subject_id=row["subject"], period=period, due_at=due_at, deliver_after=deliver_after,
                 status=Status.DEFERRED if deliver_after > now else Status.PENDING, payload=payload))
         seen += len(nudges)
+        nudges.sort(key=lambda n: (str(n.subject_id), str(n.recipient_id), n.period))
         Nudge.objects.for_org(org).bulk_create(nudges, ignore_conflicts=True, batch_size=BATCH)
     return seen
 
