@@ -33,23 +33,26 @@ class Pagination(pagination.PageNumberPagination):
         return super().get_page_size(request)
 
 
-def flat_errors(data, prefix: str = "") -> dict[str, list[str]]:
-    """DRF nests errors of list and nested fields; clients get one level:
-    ``{"items": {"0": {"name": [...]}}}`` -> ``{"items.0.name": [...]}``, while the
-    messages about items of a plain list stay on the list (``{"roles": [...]}``)."""
-    if isinstance(data, list) and any(isinstance(item, (dict, list)) for item in data):
-        data = {str(index): item for index, item in enumerate(data) if item}  # {} marks a valid item
+def flat_errors(data) -> dict[str, list[str]]:
+    """DRF nests the errors of list and nested fields; clients get one list of
+    messages per request field, the nested place named in the message:
+    ``{"items": {"0": {"url": [m]}}}`` -> ``{"items": ["Item 1, url: m"]}``."""
     if not isinstance(data, dict):
-        messages = data if isinstance(data, list) else [data]
-        return {prefix or "non_field_errors": [str(message) for message in messages]}
-    out: dict[str, list[str]] = {}
-    for key, value in data.items():
-        leaf = not isinstance(value, dict) and not (isinstance(value, list) and
-                                                     any(isinstance(item, (dict, list)) for item in value))
-        name = prefix if (leaf and prefix and str(key).isdigit()) else (f"{prefix}.{key}" if prefix else str(key))
-        for field, messages in flat_errors(value, name).items():
-            out.setdefault(field, []).extend(messages)
-    return out
+        return {"non_field_errors": _messages(data)}
+    return {str(field): _messages(value) for field, value in data.items()}
+
+
+def _messages(value, where: str = "") -> list[str]:
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        value = {index: item for index, item in enumerate(value) if item}  # {} marks a valid item
+    if isinstance(value, dict):
+        out = []
+        for key, item in value.items():
+            place = f"Item {int(key) + 1}" if str(key).isdigit() else str(key)
+            out.extend(_messages(item, f"{where}, {place}" if where else place))
+        return out
+    messages = value if isinstance(value, list) else [value]
+    return [f"{where}: {message}" if where else str(message) for message in messages]
 
 
 class ContentNegotiation(negotiation.DefaultContentNegotiation):

@@ -14,7 +14,7 @@ ERROR_SCHEMA = {
     "properties": {
         "detail": {"type": "string"},
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                   "description": "Messages per field; nested fields are dotted (`items.0.name`)."},
+                   "description": "Messages per request field; a message about a nested place names it (`Item 2, url: …`)."},
     },
     "required": ["detail", "errors"],
 }

@@ -75,14 +75,13 @@ def audit_record(*, org: Organization, actor: Membership | User | None, action: 
                  before: dict | None = None, after: dict | None = None) -> AuditEvent:
     """Append one event. Call it inside the service's transaction."""
     membership = actor if isinstance(actor, Membership) else None
-    user = membership.user if membership is not None else actor
-    if membership is not None:
-        actor_label = f"{membership.display_name} <{membership.email}>"
+    if membership is not None:  # user_id, not user: no query to load the user
+        user_id, actor_label = membership.user_id, f"{membership.display_name} <{membership.email}>"
     else:
-        actor_label = user.email if user is not None else "system"
+        user_id, actor_label = getattr(actor, "pk", None), getattr(actor, "email", "system")
     target_type, target_id, target_label = _describe(target)
     return AuditEvent.objects.for_org(org).create(
-        organization=org, actor_user=user, actor_membership=membership, actor_label=actor_label[:200],
+        organization=org, actor_user_id=user_id, actor_membership=membership, actor_label=actor_label[:200],
         action=action, target_type=target_type, target_id=target_id, target_label=target_label,
         before=before, after=after, ip=_client_ip.get())
 

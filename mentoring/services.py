@@ -475,7 +475,6 @@ def token_revoke(*, user: User, token: ApiToken) -> ApiToken:
 
 # --- Exports -----------------------------------------------------------------------------------------
 
-@transaction.atomic
 def people_export(*, actor: Membership) -> str:
     """The org's people as CSV (program managers); every export is audited."""
     require_role(actor, "manager")

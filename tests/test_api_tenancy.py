@@ -126,7 +126,7 @@ LISTS = [
     ("/api/v1/orgs/acme/people/", add_people, 6),
     ("/api/v1/orgs/acme/people/?q=python&team=Platform", add_people, 6),
     ("/api/v1/orgs/acme/invitations/", add_invitations, 4),
-    ("/api/v1/orgs/acme/people/export/", add_people, 5),
+    ("/api/v1/orgs/acme/people/export/", add_people, 6),  # +1: the audit event of the export
     ("/api/v1/tokens/", add_tokens, 3),
     ("/api/v1/orgs/", add_orgs, 3),
     ("/api/v1/me/", add_orgs, 2),

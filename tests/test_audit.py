@@ -225,3 +225,13 @@ def test_csv_export_neutralises_formula_cells(manager, client_for):
     body = client_for(manager).get(reverse("audit_log_export", args=["acme"])).content.decode()
     assert "'=HYPERLINK(1)" in body
 
+
+
+def test_deleting_a_person_keeps_their_events_with_the_label(manager, mentee):
+    services.membership_deactivate(actor=manager, membership=mentee)
+    audit_record(org=manager.organization, actor=mentee, action="people.export", target=manager.organization)
+    mentee.user.delete()
+    mentee.delete()
+    by_mentee = only_event(manager.organization, "people.export")
+    assert (by_mentee.actor_membership, by_mentee.actor_user, by_mentee.actor_label) == (
+        None, None, "Mina Mentee <mentee@acme.test>")

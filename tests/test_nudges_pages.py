@@ -92,7 +92,7 @@ def test_an_outsider_gets_404_for_the_notification_pages_of_our_org(name, org_a,
 def test_my_preferences_page_saves_each_channel_per_kind(org_a, mentee, client_for):
     client = client_for(mentee)
     assert client.get(url("notification_preferences", org_a)).status_code == 200
-    checked = {f"{kind}-email": "on" for kind in NudgeKind.values} | {f"{kind}-in_app": "on" for kind in NudgeKind.values}
+    checked = {f"{kind}-{channel}": "on" for kind in NudgeKind.values for channel in ("email", "in_app")}
     checked.pop("survey_pending-email")
 
     response = client.post(url("notification_preferences", org_a), checked)

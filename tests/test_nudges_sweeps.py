@@ -112,7 +112,8 @@ def test_a_session_not_logged_two_hours_after_it_ended_nudges_its_mentor_once(or
 def test_a_survey_unanswered_after_a_day_nudges_only_the_participant_who_has_not_answered(org_a, mentor, mentee):
     now = TUESDAY_NOON
     session = MentoringSessionFactory(organization=org_a, mentor=mentor, mentee=mentee, logged=True,
-                                      start=now - timedelta(days=2), end=now - timedelta(days=2) + timedelta(minutes=30),
+                                      start=now - timedelta(days=2),
+                                      end=now - timedelta(days=2) + timedelta(minutes=30),
                                       logged_at=now - timedelta(hours=25))
     SurveyResponseFactory(session=session, respondent=mentee)
 

@@ -9,7 +9,7 @@ from mentoring import services
 from mentoring.models_programs import Pair, PairChange
 from tests.factories_programs import CohortFactory, PairFactory, ProgramFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.programs_urls")]
+pytestmark = [pytest.mark.django_db]
 BASE = "/api/v1/orgs/acme"
 
 

@@ -11,7 +11,7 @@ from mentoring import services_programs as svc
 from mentoring.models_programs import Cohort, Pair, Participant, Program
 from tests.factories_programs import CohortFactory, PairFactory, ParticipantFactory, ProgramFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.programs_urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 def url(name, org, **kwargs):

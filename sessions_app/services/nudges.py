@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 2000  # rows per INSERT (and per load of the recipients' windows)
 OVERDUE_DAYS = (1, 3, 7)  # overdue reminders this many days after the due date, then no more
-OVERDUE_GRACE = 2  # days a missed overdue stage may still be sent (the beat was down)
+OVERDUE_GRACE = 2  # days a missed overdue stage may still be sent (the beat was down); ≤ the gaps above
 UNLOGGED_AFTER = timedelta(hours=2)
 SURVEY_AFTER = timedelta(hours=24)
 # Sessions further back are never nudged: switching nudges on does not flood people with old news.
@@ -98,7 +98,10 @@ def nudge_sweep_next_steps_overdue(*, org: Organization, now: datetime) -> int:
     steps = NextStep.objects.for_org(org).filter(
         done_at__isnull=True, owner__is_active=True,
         due_date__range=(today - timedelta(days=OVERDUE_DAYS[-1] + OVERDUE_GRACE + 1), today),
-    ).exclude(_opted_out(org, kind, "owner"))
+    ).exclude(_opted_out(org, kind, "owner")).exclude(Exists(Nudge.objects.for_org(org).filter(
+        # The current stage exists already (stages lie at least OVERDUE_GRACE days apart).
+        kind=kind, subject_id=OuterRef("pk"), recipient=OuterRef("owner"),
+        due_at__gt=now - timedelta(days=OVERDUE_GRACE))))
 
     def make(row, local_today: date):
         late = (local_today - row["due_date"]).days

@@ -14,7 +14,7 @@ from mentoring.models_programs import Cohort, Pair
 from tests.browser.helpers import assert_accessible
 from tests.factories import MembershipFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.programs_urls")]
+pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
