@@ -17,7 +17,6 @@ import contextvars
 import csv
 import io
 
-from django.conf import settings
 from django.db.models import Q
 
 from .models import ApiToken, AuditEvent, Invitation, Membership, Organization, PeopleImport, User

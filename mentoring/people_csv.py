@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -98,10 +99,12 @@ def parse(text: str, *, max_rows: int) -> ParsedFile:
         return ParsedFile([], [f"Not a readable CSV file: {exc}."])
     unknown = [column for column in header if column not in COLUMNS]
     missing = [column for column in REQUIRED if column not in header]
-    duplicated = sorted({column for column in header if header.count(column) > 1})
+    counts = Counter(header)  # not header.count(): a header of 100k commas would be quadratic
+    duplicated = sorted(column for column, count in counts.items() if count > 1)[:10]
     file_errors = []
     if unknown:
-        file_errors.append(f"Unknown column(s): {', '.join(unknown)}. Allowed: {', '.join(COLUMNS)}.")
+        shown = ", ".join(column[:40] for column in unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        file_errors.append(f"Unknown column(s): {shown}. Allowed: {', '.join(COLUMNS)}.")
     if missing:
         file_errors.append(f"Missing required column(s): {', '.join(missing)}.")
     if duplicated:

@@ -96,10 +96,11 @@ def test_kudos_for_a_session_go_to_its_other_participant(client_for, mentee, hr,
     assert "go from one of its participants to the other" in response.content.decode()
 
 
-def test_a_message_over_280_characters_is_a_form_error(client_for, mentee, hr):
+def test_a_message_over_280_characters_is_a_form_error_that_keeps_the_receiver_picked(client_for, mentee, hr):
     response = client_for(mentee).post(FEED, {"receiver": hr.pk, "message": "x" * 281})
 
     assert response.status_code == 400 and given() == []
+    assert f'<option value="{hr.pk}" selected>Hana HR</option>' in response.content.decode()
 
 
 def test_the_form_offers_active_colleagues_but_not_yourself(client_for, mentee, mentor, outsider):

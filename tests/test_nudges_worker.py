@@ -98,7 +98,6 @@ def test_chaos_killed_worker_doubled_tasks_and_racing_sweeps_still_deliver_each_
     worker.wait_until(lambda: len(notifications(org_a)) >= 3, "the first deliveries", timeout=120)
     worker.kill()  # SIGKILL mid-run: no warm shutdown, held tasks never acked
     delivered_when_killed = sent(org_a)
-    print(f"delivered when killed: {delivered_when_killed} of {N}")
 
     worker.start()
     worker.send(deliver_due_nudges)  # the next beat re-enqueues whatever the dead worker held

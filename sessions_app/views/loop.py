@@ -5,6 +5,8 @@ anyone else, managers and HR included)."""
 
 from __future__ import annotations
 
+import itertools
+import operator
 from datetime import timedelta
 
 from django.contrib import messages
@@ -313,6 +315,10 @@ def kudos_feed(request, org, membership):
                 return redirect("kudos_feed", org_slug=org.slug)
     feed = (Kudos.objects.for_org(org).select_related("giver", "receiver")
             .order_by("-created_at", "-id"))
-    context = {"form": form, "people": list(form.fields["receiver"].queryset),
+    # Plain (id, name) pairs per team: the select may list thousands of people.
+    people = form.fields["receiver"].queryset.values_list("team", "id", "display_name")
+    teams = [(team, [(str(pk), name) for _, pk, name in rows])
+             for team, rows in itertools.groupby(people, key=operator.itemgetter(0))]
+    context = {"form": form, "teams": teams, "selected": str(form["receiver"].value() or ""),
                "page": Paginator(feed, KUDOS_PAGE_SIZE).get_page(request.GET.get("page"))}
     return render(request, "sessions/kudos.html", context, status=status)

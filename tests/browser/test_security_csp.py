@@ -9,8 +9,6 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.browser.conftest import browser, new_page, page, signed_in_page  # noqa: F401 - fixtures
-
 pytestmark = [pytest.mark.django_db(transaction=True)]
 SKIP = re.compile(r"\.(csv|ics)$|export|template")  # downloads, not pages
 
