@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mentoring.context_processors.tenancy",
+                "sessions_app.context_processors.notifications",
                 "csp.context_processors.nonce",  # {{ CSP_NONCE }} for the rare inline script
             ],
         },
@@ -183,6 +184,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "mentoring.tasks.worker_heartbeat", "schedule": 60.0},
     "sync-external-calendars": {"task": "sessions_app.tasks.sync_due_calendars", "schedule": 15 * 60.0},
+    "sweep-nudges": {"task": "sessions_app.tasks_nudges.sweep_nudges", "schedule": 5 * 60.0},
+    "deliver-due-nudges": {"task": "sessions_app.tasks_nudges.deliver_due_nudges", "schedule": 60.0},
 }
 
 # --- Auth (django-allauth) -----------------------------------------------------
