@@ -37,6 +37,9 @@ from tests.programs_world import program_world
 from sessions_app.models import (AgendaTemplate, BusyTime, CalendarFeed, ExternalCalendar, FocusBlock, Kudos,
                                  MentoringSession, NextStep, SessionNote, SurveyResponse, TimeClaim, WorkingWindow)
 from tests.sessions_world import sessions_world
+from sessions_app.models_nudges import Notification, Nudge, NudgePreference, OrgNudgeSetting
+from mentoring.models import AuditEvent
+from tests.factories_nudges import NudgeFactory
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # A page view without a method restriction answers every method like GET.
@@ -203,6 +206,16 @@ COVERAGE: dict[str, Case] = {
     "api-next-step-complete": Case(kwargs=sess("step"), member="mentee", methods=("POST",)),
     "api-next-step-reopen": Case(kwargs=sess("step"), member="mentee", methods=("POST",)),
     "api-kudos-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
+    # HTML: sessions_app/urls_notifications.py (a member's own notifications and preferences)
+    "notification_list": Case(is_list=True, methods=ANY_METHOD),
+    "notification_read_all": Case(methods=("POST",)),
+    "notification_read": Case(kwargs=lambda w: {"notification_id": w.notification.pk}, methods=("POST",)),
+    "notification_preferences": Case(methods=("GET", "POST")),
+    "nudge_kinds": Case(methods=("POST",)),
+    # Audit log (managers): mentoring/urls_org.py and mentoring/api_urls.py
+    "audit_log": Case(is_list=True),
+    "audit_log_export": Case(is_list=True),
+    "api-audit-list": Case(is_list=True),
 }
 
 # Routes without an org in the URL, and why no org check applies to them.
@@ -219,6 +232,7 @@ PUBLIC_OR_USER_SCOPED: dict[str, str] = {
     "api_schema": "OpenAPI schema: no data",
     "api_docs": "API docs page: no data",
     "^(?P<rest>(?s:.*))$": "the API's JSON 404 for unknown paths",
+    "nudge_unsubscribe": "the signed token is the credential; one member's choice for one kind",
     "calendar_feed": "the unguessable secret is the credential; serves only that member's own feed "
                      "(unknown/rotated → 404)",
 }
@@ -257,6 +271,12 @@ MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
     # Busy times shape the slots offered (and go with their calendar).
     BusyTime: ("book", "booking-slots", "calendar_delete", "booking-calendar-detail"),
     CalendarFeed: ("calendar_feed_rotate", "availability"),
+    Notification: ("notification_list", "notification_read", "notification_read_all"),
+    NudgePreference: ("notification_preferences",),
+    OrgNudgeSetting: ("notification_preferences", "nudge_kinds"),
+    # Nudge rows have no page of their own yet; their notification is what a member sees.
+    Nudge: ("notification_read", "notification_list"),
+    AuditEvent: ("audit_log", "audit_log_export", "api-audit-list"),
 }
 # Models that point at a tenant model without an organisation FK of their own, and why that is safe.
 TENANT_CHILDREN_WITHOUT_ORG: dict[str, str] = {}
@@ -340,15 +360,22 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
         actor=manager, filename="acme-people.csv", content="email,display_name\nyuri@acme.test,Yuri Acmeimport\n")
     programs = program_world(manager, mentor, mentee)
     sessions = sessions_world(mentor, mentee)
+    nudge = NudgeFactory(step__session=sessions.session, step__owner=manager, step__title="Acmenudge step")
+    notification = Notification.objects.for_org(org_a).create(
+        organization=org_a, recipient=manager, nudge=nudge, title="Acmenotice: your step is due",
+        link=f"/o/{org_a.slug}/next-steps/")
+    services.org_policy_update(actor=manager, org=org_a, name="Acme Audited")
     # Org B has people of its own, so its lists are not trivially empty.
     PersonFactory(organization=outsider.organization, display_name="Gustav Globexer", email="gustav@globex.test")
     return SimpleNamespace(
         org=org_a, manager=manager, mentor=mentor, mentee=mentee, hr=hr, outsider=outsider,
         person=person, invitation=invitation, people_import=people_import, programs=programs, sessions=sessions,
+        notification=notification,
         skill=Skill.objects.for_org(org_a).get(), work_item=WorkItem.objects.for_org(org_a).get(),
         # Strings that only org-A rows carry: none may reach the outsider.
         markers=("acme.test", "Acmeperson", "Quokka", "Acmewing", "Acmeimport", "Maria Manager", "Mina Mentee",
                  str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk), *programs.markers,
+                 "Acmenotice", "Acme Audited", str(notification.pk),
                  *sessions.markers),
     )
 
