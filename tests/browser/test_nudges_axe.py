@@ -19,7 +19,9 @@ def test_notification_centre_preferences_and_unsubscribe_pass_axe(signed_in_page
 
     page = signed_in_page(manager)
     page.goto("/o/acme/notifications/")
-    expect(page.get_by_text("1 unread")).to_be_visible()
+    # The count shows in the page heading and as the badge in the navigation.
+    expect(page.get_by_role("heading", name="Notifications 1 unread")).to_be_visible()
+    expect(page.get_by_role("link", name="Notifications 1 unread")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name=re.compile("^Mark read")).click()
     expect(page.get_by_text("1 unread")).to_have_count(0)
