@@ -38,7 +38,7 @@ def test_people_list_query_count_does_not_grow_with_rows(client_for, manager, co
     make_people(manager.organization, count)
     client = client_for(manager)
     # session, user, membership, org switcher, teams, count, rows, skills prefetch
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert client.get(people_url()).status_code == 200
 
 
