@@ -369,6 +369,8 @@ class AuditEvent(OrgOwned):
         TOKEN_CREATE = "token.create", "API token created"
         TOKEN_REVOKE = "token.revoke", "API token revoked"
         AUDIT_EXPORT = "audit.export", "Audit log exported"
+        WEBHOOK_UPDATE = "webhook.update", "Webhook changed"
+        WEBHOOK_ROTATE_SECRET = "webhook.rotate_secret", "Webhook secret renewed"
 
     actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("sessions_app.urls_booking")),
     path("o/<slug:org_slug>/", include("sessions_app.urls_loop")),
     path("o/<slug:org_slug>/", include("sessions_app.urls_notifications")),
+    path("o/<slug:org_slug>/", include("sessions_app.urls_nudges")),
     path("o/<slug:org_slug>/", include("mentoring.urls_programs")),
     path("", include("mentoring.urls_account")),
     path("", include("sessions_app.urls")),

@@ -40,6 +40,10 @@ from tests.sessions_world import sessions_world
 from sessions_app.models_nudges import Notification, Nudge, NudgePreference, OrgNudgeSetting
 from mentoring.models import AuditEvent
 from tests.factories_nudges import NudgeFactory
+from sessions_app.models_nudges import OrgWebhook, WebhookDelivery, WeeklyDigest
+from tests.factories_nudges import nudges_world, this_iso_week
+
+THIS_WEEK = f"?week={this_iso_week()}"
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # A page view without a method restriction answers every method like GET.
@@ -212,6 +216,15 @@ COVERAGE: dict[str, Case] = {
     "notification_read": Case(kwargs=lambda w: {"notification_id": w.notification.pk}, methods=("POST",)),
     "notification_preferences": Case(methods=("GET", "POST")),
     "nudge_kinds": Case(methods=("POST",)),
+    # HTML: sessions_app/urls_nudges.py (suggested slots, the digest; managers: activity and webhook)
+    "book_suggested": Case(member="mentee", methods=("GET", "POST")),
+    "digest": Case(is_list=True, member="mentee", query=THIS_WEEK),
+    "nudge_activity": Case(is_list=True),
+    "nudge_retry": Case(kwargs=lambda w: {"nudge_id": w.nudges.failed.pk}, methods=("POST",)),
+    "webhook_settings": Case(is_list=True, methods=("GET", "POST")),
+    "webhook_rotate": Case(methods=("GET", "POST")),
+    "webhook_test": Case(methods=("POST",)),
+    "webhook_delivery_retry": Case(kwargs=lambda w: {"delivery_id": w.nudges.delivery.pk}, methods=("POST",)),
     # Audit log (managers): mentoring/urls_org.py and mentoring/api_urls.py
     "audit_log": Case(is_list=True),
     "audit_log_export": Case(is_list=True),
@@ -276,6 +289,11 @@ MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
     OrgNudgeSetting: ("notification_preferences", "nudge_kinds"),
     # Nudge rows have no page of their own yet; their notification is what a member sees.
     Nudge: ("notification_read", "notification_list"),
+    # Nudges, second part: failed nudges on the activity page; the digest page shows the week a
+    # WeeklyDigest row marks; the webhook and its posts on the managers' pages.
+    WeeklyDigest: ("digest",),
+    OrgWebhook: ("webhook_settings", "webhook_rotate", "webhook_test"),
+    WebhookDelivery: ("webhook_delivery_retry", "webhook_settings", "nudge_activity"),
     AuditEvent: ("audit_log", "audit_log_export", "api-audit-list"),
 }
 # Models that point at a tenant model without an organisation FK of their own, and why that is safe.
@@ -370,12 +388,12 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
     return SimpleNamespace(
         org=org_a, manager=manager, mentor=mentor, mentee=mentee, hr=hr, outsider=outsider,
         person=person, invitation=invitation, people_import=people_import, programs=programs, sessions=sessions,
-        notification=notification,
+        notification=notification, nudges=nudges_world(org_a, mentee, sessions.session),
         skill=Skill.objects.for_org(org_a).get(), work_item=WorkItem.objects.for_org(org_a).get(),
         # Strings that only org-A rows carry: none may reach the outsider.
         markers=("acme.test", "Acmeperson", "Quokka", "Acmewing", "Acmeimport", "Maria Manager", "Mina Mentee",
                  str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk), *programs.markers,
-                 "Acmenotice", "Acme Audited", str(notification.pk),
+                 "Acmenotice", "Acme Audited", str(notification.pk), "Acmefailure", "Acmehookfail",
                  *sessions.markers),
     )
 

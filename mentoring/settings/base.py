@@ -180,12 +180,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
+# Outbound webhooks may post to private/loopback addresses (SSRF guard off): for tests and
+# intranet-only deployments; off by default so a manager cannot aim the server at its own network.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "mentoring.tasks.worker_heartbeat", "schedule": 60.0},
     "sync-external-calendars": {"task": "sessions_app.tasks.sync_due_calendars", "schedule": 15 * 60.0},
     "sweep-nudges": {"task": "sessions_app.tasks_nudges.sweep_nudges", "schedule": 5 * 60.0},
     "deliver-due-nudges": {"task": "sessions_app.tasks_nudges.deliver_due_nudges", "schedule": 60.0},
+    # The weekly digest is swept with the nudges (Monday 08:00 local per org); webhooks have a safety net.
+    "deliver-due-webhooks": {"task": "sessions_app.tasks_nudges.deliver_due_webhooks", "schedule": 60.0},
 }
 
 # --- Auth (django-allauth) -----------------------------------------------------
