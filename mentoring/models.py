@@ -91,6 +91,9 @@ class Organization(models.Model):
     k_anonymity = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(2), MaxValueValidator(50)],
         help_text="Groups smaller than this are suppressed in dashboards.")
+    timebank_starting_grant = models.PositiveSmallIntegerField(
+        default=60, validators=[MaxValueValidator(600)],
+        help_text="Time-bank minutes every member starts with (network programs).")
 
     class Meta:
         ordering = ["name"]
@@ -328,6 +331,7 @@ class Heartbeat(models.Model):
         return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
 
 from .models_programs import *  # noqa: E402,F401,F403
+from .models_timebank import *  # noqa: E402,F401,F403
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -371,6 +375,7 @@ class AuditEvent(OrgOwned):
         AUDIT_EXPORT = "audit.export", "Audit log exported"
         WEBHOOK_UPDATE = "webhook.update", "Webhook changed"
         WEBHOOK_ROTATE_SECRET = "webhook.rotate_secret", "Webhook secret renewed"
+        TIMEBANK_ADJUST = "timebank.adjust", "Time-bank balance adjusted"
 
     actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,

@@ -23,7 +23,7 @@ from .models import (ROLES, ApiToken, Invitation, Membership, Organization, Peop
 logger = logging.getLogger(__name__)
 INVITATION_LIFETIME = timedelta(days=14)
 POLICY_FIELDS = ("name", "time_zone", "session_min_minutes", "session_max_minutes", "mentee_weekly_cap",
-                 "mentor_weekly_cap", "cohort_ratio", "k_anonymity")
+                 "mentor_weekly_cap", "cohort_ratio", "k_anonymity", "timebank_starting_grant")
 PROFILE_FIELDS = ("display_name", "title", "team", "time_zone", "working_hours_start", "working_hours_end",
                   "hire_date", "role_start_date", "is_external", "hourly_rate", "currency")
 

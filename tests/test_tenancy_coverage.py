@@ -44,6 +44,8 @@ from sessions_app.models_nudges import OrgWebhook, WebhookDelivery, WeeklyDigest
 from tests.factories_nudges import nudges_world, this_iso_week
 
 THIS_WEEK = f"?week={this_iso_week()}"
+from mentoring.models import MentorListing, SessionRequest, TimeAccount, TimeEntry
+from tests.network_world import network_world
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # A page view without a method restriction answers every method like GET.
@@ -92,6 +94,11 @@ def cohort_and_participant(w):
 def sess(attr, key="id"):
     """URL kwargs of an org-A session-loop or booking row (tests/sessions_world.py)."""
     return lambda w: {key: getattr(w.sessions, attr).pk}
+
+
+def net(attr, key="id"):
+    """URL kwargs of an org-A network-model row (tests/network_world.py)."""
+    return lambda w: {key: getattr(w.network, attr).pk}
 
 
 # Every org-scoped route (its pattern has ``org_slug``), by URL name.
@@ -229,6 +236,31 @@ COVERAGE: dict[str, Case] = {
     "audit_log": Case(is_list=True),
     "audit_log_export": Case(is_list=True),
     "api-audit-list": Case(is_list=True),
+    # Network model and time-bank (issue 3): HTML mentoring/urls_network.py, API mentoring/api_network_urls.py.
+    # Not is_list: with one network program the page redirects to its directory.
+    "directory_home": Case(member="mentee"),
+    "directory": Case(kwargs=net("program", "program_id"), member="mentee"),
+    "listing_edit": Case(kwargs=net("program", "program_id"), member="mentor", methods=("GET", "POST")),
+    "session_request_create": Case(kwargs=net("listing", "listing_id"), member="mentee", methods=("GET", "POST")),
+    "session_request_list": Case(is_list=True, member="mentee"),
+    "session_request_accept": Case(kwargs=net("request", "request_id"), member="mentor", methods=("POST",)),
+    "session_request_decline": Case(kwargs=net("request", "request_id"), member="mentor", methods=("GET", "POST")),
+    "session_request_withdraw": Case(kwargs=net("request", "request_id"), member="mentee", methods=("POST",)),
+    "timebank": Case(is_list=True, member="mentee"),
+    "timebank_members": Case(is_list=True),
+    "timebank_adjust": Case(kwargs=lambda w: {"member_id": w.mentee.pk}, methods=("GET", "POST")),
+    "api-listing-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
+    "api-listing-detail": Case(kwargs=net("listing"), member="mentee"),
+    "api-session-request-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
+    "api-session-request-detail": Case(kwargs=net("request"), member="mentee"),
+    "api-session-request-accept": Case(kwargs=net("request"), member="mentor", methods=("POST",)),
+    "api-session-request-decline": Case(kwargs=net("request"), member="mentor", methods=("POST",)),
+    "api-session-request-withdraw": Case(kwargs=net("request"), member="mentee", methods=("POST",)),
+    "api-time-account-list": Case(is_list=True),
+    "api-time-account-detail": Case(kwargs=api_id("mentee")),
+    "api-time-account-adjust": Case(kwargs=api_id("mentee"), methods=("POST",)),
+    "api-time-entry-list": Case(is_list=True, member="mentee"),
+    "api-time-entry-detail": Case(kwargs=net("entry"), member="mentee"),
 }
 
 # Routes without an org in the URL, and why no org check applies to them.
@@ -295,6 +327,12 @@ MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
     OrgWebhook: ("webhook_settings", "webhook_rotate", "webhook_test"),
     WebhookDelivery: ("webhook_delivery_retry", "webhook_settings", "nudge_activity"),
     AuditEvent: ("audit_log", "audit_log_export", "api-audit-list"),
+    # Network model and time-bank (issue 3)
+    MentorListing: ("directory", "session_request_create", "api-listing-list", "api-listing-detail"),
+    SessionRequest: ("session_request_list", "session_request_decline", "api-session-request-list",
+                     "api-session-request-detail"),
+    TimeAccount: ("timebank_members", "timebank_adjust", "api-time-account-list", "api-time-account-detail"),
+    TimeEntry: ("timebank", "api-time-entry-list", "api-time-entry-detail"),
 }
 # Models that point at a tenant model without an organisation FK of their own, and why that is safe.
 TENANT_CHILDREN_WITHOUT_ORG: dict[str, str] = {}
@@ -378,6 +416,7 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
         actor=manager, filename="acme-people.csv", content="email,display_name\nyuri@acme.test,Yuri Acmeimport\n")
     programs = program_world(manager, mentor, mentee)
     sessions = sessions_world(mentor, mentee)
+    network = network_world(manager, mentor, mentee)
     nudge = NudgeFactory(step__session=sessions.session, step__owner=manager, step__title="Acmenudge step")
     notification = Notification.objects.for_org(org_a).create(
         organization=org_a, recipient=manager, nudge=nudge, title="Acmenotice: your step is due",
@@ -388,13 +427,13 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
     return SimpleNamespace(
         org=org_a, manager=manager, mentor=mentor, mentee=mentee, hr=hr, outsider=outsider,
         person=person, invitation=invitation, people_import=people_import, programs=programs, sessions=sessions,
-        notification=notification, nudges=nudges_world(org_a, mentee, sessions.session),
+        notification=notification, nudges=nudges_world(org_a, mentee, sessions.session), network=network,
         skill=Skill.objects.for_org(org_a).get(), work_item=WorkItem.objects.for_org(org_a).get(),
         # Strings that only org-A rows carry: none may reach the outsider.
         markers=("acme.test", "Acmeperson", "Quokka", "Acmewing", "Acmeimport", "Maria Manager", "Mina Mentee",
                  str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk), *programs.markers,
                  "Acmenotice", "Acme Audited", str(notification.pk), "Acmefailure", "Acmehookfail",
-                 *sessions.markers),
+                 *sessions.markers, *network.markers),
     )
 
 

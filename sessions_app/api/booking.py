@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from mentoring.api import ERRORS, ErrorOut
 from mentoring.api_viewsets import OrgScopedViewSet
 from mentoring.errors import DomainError, NotPermitted
-from mentoring.models import Membership
+from mentoring.models import Membership, Program
 
 from ..models import WEEKDAYS, ExternalCalendar, FocusBlock, MentoringSession, WorkingWindow
 from ..selectors.availability import slot_suggestions
@@ -85,11 +85,14 @@ class BookedSessionOut(serializers.ModelSerializer):
     mentee = BookingPersonOut()
     minutes = serializers.IntegerField()
     agenda = serializers.UUIDField(source="agenda_id", allow_null=True)
+    program = serializers.UUIDField(source="program_id", allow_null=True,
+                                    help_text="The program it was booked in (network: paid from the time-bank).")
     booked_by = serializers.UUIDField(source="booked_by_id", allow_null=True)
 
     class Meta:
         model = MentoringSession
-        fields = ["id", "mentor", "mentee", "start", "end", "minutes", "status", "sequence", "agenda", "booked_by",
+        fields = ["id", "mentor", "mentee", "start", "end", "minutes", "status", "sequence", "agenda", "program",
+                  "booked_by",
                   "cancelled_at", "cancel_reason"]
         read_only_fields = fields
 
@@ -100,6 +103,10 @@ class BookIn(serializers.Serializer):
     start = serializers.DateTimeField(help_text="With a time zone or offset; on a multiple of 5 minutes.")
     minutes = serializers.ChoiceField([(m, str(m)) for m in ALLOWED_MINUTES])
     agenda = serializers.UUIDField(required=False, allow_null=True, help_text="An agenda template of this org.")
+    program = serializers.UUIDField(
+        required=False, allow_null=True,
+        help_text="A program of this org. In a network program the mentee pays the minutes from the time-bank; "
+                  "left out, a pair of one published cohort books in that cohort's program.")
 
 
 class RescheduleIn(serializers.Serializer):
@@ -206,9 +213,14 @@ class BookingSessionViewSet(OrgScopedViewSet):
             agenda = agenda_templates(self.org).filter(pk=data["agenda"]).first()
             if agenda is None:
                 raise ValidationError({"agenda": ["No such agenda in this organisation."]})
+        program = None
+        if data.get("program"):
+            program = Program.objects.for_org(self.org).filter(pk=data["program"]).first()
+            if program is None:
+                raise ValidationError({"program": ["No such program in this organisation."]})
         session = session_book(actor=self.membership, mentor=_member(self.org, "mentor", data["mentor"]),
                                mentee=_member(self.org, "mentee", data["mentee"]), start=data["start"],
-                               minutes=int(data["minutes"]), agenda=agenda)
+                               minutes=int(data["minutes"]), agenda=agenda, program=program)
         return Response(BookedSessionOut(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RescheduleIn, responses={200: BookedSessionOut, **_errors(400, 403, 404, 409)})

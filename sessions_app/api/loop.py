@@ -44,6 +44,12 @@ class PersonRefOut(serializers.Serializer):
     display_name = serializers.CharField()
 
 
+class ProgramRefOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="cohort or network (network sessions are paid from the time-bank).")
+
+
 class AgendaRefOut(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -63,12 +69,13 @@ class SessionOut(serializers.ModelSerializer):
     mentor = PersonRefOut()
     mentee = PersonRefOut()
     agenda = AgendaRefOut(allow_null=True)
+    program = ProgramRefOut(allow_null=True, help_text="The program it was booked in, if any.")
     minutes = serializers.IntegerField(help_text="Booked length.")
     survey_answered = serializers.BooleanField(help_text="Whether the caller answered this session's survey.")
 
     class Meta:
         model = MentoringSession
-        fields = ["id", "start", "end", "minutes", "status", "mentor", "mentee", "agenda", "logged_at",
+        fields = ["id", "start", "end", "minutes", "status", "mentor", "mentee", "agenda", "program", "logged_at",
                   "actual_minutes", "outcome_type", "survey_answered"]
         read_only_fields = fields
 

@@ -4,6 +4,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from mentoring import demo
+from mentoring import demo_network
 from sessions_app import demo as history_demo
 
 
@@ -33,6 +34,8 @@ class Command(BaseCommand):
             raise CommandError("--people and --weeks cannot be negative.")
         result = demo.seed(orgs=orgs, people=people, weeks=weeks, seed=seed)
         history = history_demo.seed(slugs=[org.slug for org in result.orgs], weeks=weeks, seed=seed)
+        network = demo_network.seed(slugs=[org.slug for org in result.orgs], seed=seed,
+                                    history_seeded={org.slug for org in history if not org.skipped})
 
         out = self.stdout.write
         out(f"{'org':<12} {'people':>7} {'added':>7} {'mentors':>8} {'mentees':>8} {'external':>9} "
@@ -44,6 +47,7 @@ class Command(BaseCommand):
         out(self.style.SUCCESS(f"Seeded {len(result.orgs)} organisation(s), {added} new people "
                                f"in {result.seconds:.1f} s (seed {seed})."))
         self._history(history, weeks)
+        self._network(network)
         out("")
         out(f"Demo logins (password: {demo.DEMO_PASSWORD})")
         for org in result.orgs:
@@ -67,3 +71,12 @@ class Command(BaseCommand):
                 f"{org.kudos:>6}")
         seconds = sum(org.seconds for org in history)
         out(self.style.SUCCESS(f"Session history: {weeks} week(s) in {seconds:.1f} s."))
+
+    def _network(self, network) -> None:
+        out = self.stdout.write
+        out("")
+        out(f"{'org':<12} {'listed':>7} {'network sessions':>17} {'ledger entries':>15} {'requests':>9}")
+        for org in network:
+            out(f"{org.slug:<12} {org.listings:>7} {org.network_sessions:>17} {org.entries:>15} {org.requests:>9}")
+        seconds = sum(org.seconds for org in network)
+        out(self.style.SUCCESS(f"Network program and time-bank in {seconds:.1f} s."))
