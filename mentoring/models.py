@@ -328,6 +328,7 @@ class Heartbeat(models.Model):
         return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
 
 from .models_programs import *  # noqa: E402,F401,F403
+from .models_external import *  # noqa: E402,F401,F403
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -369,6 +370,11 @@ class AuditEvent(OrgOwned):
         TOKEN_CREATE = "token.create", "API token created"
         TOKEN_REVOKE = "token.revoke", "API token revoked"
         AUDIT_EXPORT = "audit.export", "Audit log exported"
+        # External mentors (issue 3)
+        AGREEMENT_TEMPLATE_UPDATE = "agreement_template.update", "Agreement template changed"
+        EXTERNAL_TERMS_SET = "external_terms.set", "External mentor terms set"
+        AGREEMENT_ACCEPT = "agreement.accept", "Agreement accepted"
+        COMPENSATION_EXPORT = "compensation.export", "Compensation statement exported"
 
     actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,

@@ -25,6 +25,8 @@ class NudgeKind(models.TextChoices):
     NEXT_STEP_OVERDUE = "next_step_overdue", "Next step overdue"
     SESSION_UNLOGGED = "session_unlogged", "Session not logged yet"
     SURVEY_PENDING = "survey_pending", "Survey not answered yet"
+    # External mentors (issue 3): to program managers.
+    TRIAL_ENDING = "trial_ending", "External mentor's paid trial ending"
 
 
 class Nudge(OrgOwned):

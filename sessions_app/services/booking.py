@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.models import Membership, Organization
+from mentoring.services_external import external_booking_check
 
 from .. import ical
 from ..models import AgendaTemplate, CalendarFeed, MentoringSession, TimeClaim
@@ -159,6 +160,7 @@ def session_book(*, actor: Membership, mentor: Membership, mentee: Membership, s
             mentor, mentee = locked.get(mentor.pk), locked.get(mentee.pk)
             _check_pair(org, mentor, mentee)
             _check_caps(mentor, mentee, start)
+            external_booking_check(org=org, mentor=mentor, start=start)  # agreement accepted, monthly cap
             _check_overlaps(org, [mentor, mentee], start, end)
             session = MentoringSession.objects.for_org(org).create(
                 organization=org, mentor=mentor, mentee=mentee, start=start, end=end, agenda=agenda,
@@ -197,6 +199,7 @@ def session_reschedule(*, actor: Membership, session: MentoringSession, start: d
             if not (mentor.is_active and mentee.is_active):
                 raise DomainError("Both people must still be active members to move this session.")
             _check_caps(mentor, mentee, start, moving=session)
+            external_booking_check(org=org, mentor=mentor, start=start, moving=session)  # monthly cap
             _check_overlaps(org, [mentor, mentee], start, end, moving=session)
             session.start, session.end = start, end
             session.sequence += 1
