@@ -332,6 +332,7 @@ class Heartbeat(models.Model):
 
 from .models_programs import *  # noqa: E402,F401,F403
 from .models_timebank import *  # noqa: E402,F401,F403
+from .models_external import *  # noqa: E402,F401,F403
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -376,6 +377,11 @@ class AuditEvent(OrgOwned):
         WEBHOOK_UPDATE = "webhook.update", "Webhook changed"
         WEBHOOK_ROTATE_SECRET = "webhook.rotate_secret", "Webhook secret renewed"
         TIMEBANK_ADJUST = "timebank.adjust", "Time-bank balance adjusted"
+        # External mentors (issue 3)
+        AGREEMENT_TEMPLATE_UPDATE = "agreement_template.update", "Agreement template changed"
+        EXTERNAL_TERMS_SET = "external_terms.set", "External mentor terms set"
+        AGREEMENT_ACCEPT = "agreement.accept", "Agreement accepted"
+        COMPENSATION_EXPORT = "compensation.export", "Compensation statement exported"
 
     actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,

@@ -20,6 +20,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from . import selectors_programs as sel
@@ -493,8 +494,33 @@ def cohort_publish(*, actor: Membership, cohort: Cohort) -> Cohort:
     cohort.save(update_fields=["status", "published_at"])
     _record(cohort, actor, PairChange.Action.PUBLISH, f"Published {len(pairs)} pair(s)",
             after={"pairs": [_pair_view(p) for p in pairs[:500]]})
+    _notify_pairs(cohort, pairs)
     transaction.on_commit(lambda: _send_pair_emails(cohort, pairs))
     return cohort
+
+
+def _notify_pairs(cohort: Cohort, pairs: list[Pair]) -> None:
+    """In-app, in the publishing transaction: one notification per mentee and
+    one per mentor (however many mentees they have), linking to their pairing."""
+    from sessions_app.models_nudges import Notification
+
+    org = cohort.organization
+    link = reverse("org_home", kwargs={"org_slug": org.slug}) + "#my-pairing"
+    where = f"{cohort.program.name} · {cohort.name}"
+    by_mentor: dict = {}
+    notes = []
+    for pair in pairs:
+        by_mentor.setdefault(pair.mentor_id, (pair.mentor, []))[1].append(pair.mentee.membership.display_name)
+        notes.append(Notification(organization=org, recipient_id=pair.mentee.membership_id, link=link,
+                                  title=f"Your mentor: {pair.mentor.membership.display_name}"[:200],
+                                  body=f"You are paired with {pair.mentor.membership.display_name} in {where}, "
+                                       f"until {cohort.ends_on:%d %B %Y}."))
+    for mentor, mentees in by_mentor.values():
+        notes.append(Notification(organization=org, recipient_id=mentor.membership_id, link=link,
+                                  title=f"Your mentee{'s' * (len(mentees) != 1)} in {where}"[:200],
+                                  body=f"You mentor {', '.join(sorted(mentees))} in {where}, "
+                                       f"until {cohort.ends_on:%d %B %Y}."))
+    Notification.objects.for_org(org).bulk_create(notes, batch_size=1000)
 
 
 def _send_pair_emails(cohort: Cohort, pairs: list[Pair]) -> None:

@@ -31,6 +31,8 @@ class NudgeKind(models.TextChoices):
     STALLED_PAIR = "stalled_pair", "Pair has not met in 21 days"
     MENTOR_LOAD = "mentor_load", "Mentor carrying too much"
     WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+    # External mentors (issue 3): to program managers.
+    TRIAL_ENDING = "trial_ending", "External mentor's paid trial ending"
 
 
 class Nudge(OrgOwned):

@@ -46,6 +46,8 @@ from tests.factories_nudges import nudges_world, this_iso_week
 THIS_WEEK = f"?week={this_iso_week()}"
 from mentoring.models import MentorListing, SessionRequest, TimeAccount, TimeEntry
 from tests.network_world import network_world
+from mentoring.models_external import EngagementAgreement, EngagementTemplate, ExternalTerms
+from tests.external_world import external_world
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # A page view without a method restriction answers every method like GET.
@@ -99,6 +101,9 @@ def sess(attr, key="id"):
 def net(attr, key="id"):
     """URL kwargs of an org-A network-model row (tests/network_world.py)."""
     return lambda w: {key: getattr(w.network, attr).pk}
+def ext_mentor(key="id"):
+    """URL kwargs of org A's external mentor (tests/external_world.py)."""
+    return lambda w: {key: w.external.mentor.pk}
 
 
 # Every org-scoped route (its pattern has ``org_slug``), by URL name.
@@ -233,6 +238,31 @@ COVERAGE: dict[str, Case] = {
     "webhook_test": Case(methods=("POST",)),
     "webhook_delivery_retry": Case(kwargs=lambda w: {"delivery_id": w.nudges.delivery.pk}, methods=("POST",)),
     # Audit log (managers): mentoring/urls_org.py and mentoring/api_urls.py
+    # External mentors and participants' own goals (issue 3): mentoring/urls_external.py, api_external_urls.py
+    "external_mentors": Case(is_list=True),
+    "agreement_template": Case(methods=("GET", "POST")),
+    "external_terms": Case(kwargs=ext_mentor("mentor_id"), methods=("GET", "POST")),
+    "external_statement": Case(kwargs=ext_mentor("mentor_id")),
+    "external_statement_csv": Case(kwargs=ext_mentor("mentor_id")),
+    "my_agreement": Case(member="external_mentor"),
+    "agreement_accept": Case(kwargs=lambda w: {"agreement_id": w.external.agreement.pk}, member="external_mentor",
+                             methods=("POST",)),
+    "my_participations": Case(is_list=True, member="mentee"),
+    "participation_goals": Case(kwargs=lambda w: {"participant_id": w.programs.participant.pk}, member="mentee",
+                                methods=("GET", "POST")),
+    "api-agreement-template": Case(methods=("GET", "PATCH")),
+    "api-external-mentor-list": Case(is_list=True),
+    "api-external-mentor-detail": Case(kwargs=ext_mentor()),
+    "api-external-mentor-terms": Case(kwargs=ext_mentor(), methods=("PUT",)),
+    "api-external-mentor-statement": Case(kwargs=ext_mentor()),
+    "api-external-mentor-statement-csv": Case(kwargs=ext_mentor()),
+    "api-agreement-list": Case(is_list=True),
+    "api-agreement-detail": Case(kwargs=lambda w: {"id": w.external.agreement.pk}),
+    "api-agreement-accept": Case(kwargs=lambda w: {"id": w.external.agreement.pk}, member="external_mentor",
+                                 methods=("POST",)),
+    "api-my-participation-list": Case(is_list=True, member="mentee"),
+    "api-my-participation-detail": Case(kwargs=lambda w: {"id": w.programs.participant.pk}, member="mentee",
+                                        methods=("GET", "PATCH")),
     "audit_log": Case(is_list=True),
     "audit_log_export": Case(is_list=True),
     "api-audit-list": Case(is_list=True),
@@ -333,6 +363,10 @@ MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
                      "api-session-request-detail"),
     TimeAccount: ("timebank_members", "timebank_adjust", "api-time-account-list", "api-time-account-detail"),
     TimeEntry: ("timebank", "api-time-entry-list", "api-time-entry-detail"),
+    # External mentors (issue 3)
+    EngagementTemplate: ("agreement_template", "api-agreement-template"),
+    ExternalTerms: ("external_terms", "external_mentors", "api-external-mentor-detail", "api-external-mentor-list"),
+    EngagementAgreement: ("my_agreement", "agreement_accept", "api-agreement-detail", "api-agreement-list"),
 }
 # Models that point at a tenant model without an organisation FK of their own, and why that is safe.
 TENANT_CHILDREN_WITHOUT_ORG: dict[str, str] = {}
@@ -421,6 +455,7 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
     notification = Notification.objects.for_org(org_a).create(
         organization=org_a, recipient=manager, nudge=nudge, title="Acmenotice: your step is due",
         link=f"/o/{org_a.slug}/next-steps/")
+    external = external_world(manager, mentee)
     services.org_policy_update(actor=manager, org=org_a, name="Acme Audited")
     # Org B has people of its own, so its lists are not trivially empty.
     PersonFactory(organization=outsider.organization, display_name="Gustav Globexer", email="gustav@globex.test")
@@ -428,12 +463,13 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
         org=org_a, manager=manager, mentor=mentor, mentee=mentee, hr=hr, outsider=outsider,
         person=person, invitation=invitation, people_import=people_import, programs=programs, sessions=sessions,
         notification=notification, nudges=nudges_world(org_a, mentee, sessions.session), network=network,
+        external=external, external_mentor=external.mentor,
         skill=Skill.objects.for_org(org_a).get(), work_item=WorkItem.objects.for_org(org_a).get(),
         # Strings that only org-A rows carry: none may reach the outsider.
         markers=("acme.test", "Acmeperson", "Quokka", "Acmewing", "Acmeimport", "Maria Manager", "Mina Mentee",
                  str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk), *programs.markers,
                  "Acmenotice", "Acme Audited", str(notification.pk), "Acmefailure", "Acmehookfail",
-                 *sessions.markers, *network.markers),
+                 *sessions.markers, *network.markers, *external.markers),
     )
 
 

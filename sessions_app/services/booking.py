@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.models import Membership, Organization, Pair, Program
+from mentoring.services_external import external_booking_check
 from mentoring.services_timebank import timebank_applies, timebank_refund, timebank_spend
 
 from .. import ical
@@ -180,6 +181,7 @@ def session_book(*, actor: Membership, mentor: Membership, mentee: Membership, s
             mentor, mentee = locked.get(mentor.pk), locked.get(mentee.pk)
             _check_pair(org, mentor, mentee)
             _check_caps(mentor, mentee, start)
+            external_booking_check(org=org, mentor=mentor, start=start)  # agreement accepted, monthly cap
             _check_overlaps(org, [mentor, mentee], start, end)
             session = MentoringSession.objects.for_org(org).create(
                 organization=org, mentor=mentor, mentee=mentee, start=start, end=end, agenda=agenda,
@@ -223,6 +225,7 @@ def session_reschedule(*, actor: Membership, session: MentoringSession, start: d
                 raise DomainError("This session was paid from the time-bank: move it at the same length, or "
                                   "cancel it (the minutes come back) and book again.", field="minutes")
             _check_caps(mentor, mentee, start, moving=session)
+            external_booking_check(org=org, mentor=mentor, start=start, moving=session)  # monthly cap
             _check_overlaps(org, [mentor, mentee], start, end, moving=session)
             session.start, session.end = start, end
             session.sequence += 1

@@ -69,6 +69,11 @@ class Command(BaseCommand):
             out(f"{org.slug:<12} {org.pairs:>6} {org.sessions:>9} {org.logged:>7} {org.cancelled:>10} "
                 f"{org.no_shows:>8} {org.waiting:>7} {org.upcoming:>9} {org.next_steps:>7} {org.surveys:>8} "
                 f"{org.kudos:>6}")
+        for org in history:
+            if org.programs:
+                p = org.programs
+                out(f"{org.slug:<12} programs {p['programs']}, cohorts {p['cohorts']}, published pairs "
+                    f"{p['published_pairs']}, external mentors with terms {p['external_terms']}")
         seconds = sum(org.seconds for org in history)
         out(self.style.SUCCESS(f"Session history: {weeks} week(s) in {seconds:.1f} s."))
 
