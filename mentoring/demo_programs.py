@@ -5,7 +5,7 @@ history (sessions_app/demo.py) from the pairs that history used:
   later one is the pairs the history's sessions were given in, the earlier one
   a rotation of them — and a draft cohort with the same people, so pairing it
   must avoid the last pairs (rotation);
-- a network program (ongoing, no cohorts);
+- (the network program, its directory and ledger come from mentoring/demo_network.py);
 - for every external mentor: terms (their profile rate, a paid trial of 3
   sessions), the agreement rendered from the default template and accepted
   before their first session, so statements cover their logged history.
@@ -45,9 +45,6 @@ def _programs(org, manager, pairs, anchor) -> dict:
     program = Program.objects.for_org(org).create(
         organization=org, name="New-joiner mentoring", kind=Program.Kind.COHORT, created_by=manager,
         description="Six-week cohorts pairing new joiners with mentors who work on what they work on.")
-    Program.objects.for_org(org).create(
-        organization=org, name="Mentor network", kind=Program.Kind.NETWORK, created_by=manager,
-        description="Ongoing: mentees find a mentor in the directory and book a micro-session.")
     # One role per person in a cohort: someone both mentored and mentoring takes part as a mentee.
     mentee_ids = {mentee for mentee, _ in pairs}
     pairs = [(mentee, mentor) for mentee, mentor in pairs if mentor not in mentee_ids]

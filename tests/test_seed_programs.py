@@ -1,5 +1,6 @@
 """``seed_demo`` adds programs (ended cohorts with published pairs, a draft
-cohort whose pairing must rotate away from them, a network program) and
+cohort whose pairing must rotate away from them; the network program is
+mentoring/demo_network.py's) and
 external mentors with terms, accepted agreements and statements."""
 
 from io import StringIO
@@ -28,7 +29,7 @@ def test_programs_have_ended_published_cohorts_and_a_draft_one(org):
     programs = {p.name: p.kind for p in Program.objects.for_org(org)}
     cohorts = {c.name: c.status for c in Cohort.objects.for_org(org)}
 
-    assert programs == {"New-joiner mentoring": "cohort", "Mentor network": "network"}
+    assert programs == {"New-joiner mentoring": "cohort", "Open mentoring network": "network"}
     assert cohorts == {"Cohort 1": "ended", "Cohort 2": "ended", "Cohort 3": "draft"}
     assert Pair.objects.for_org(org).filter(cohort__name="Cohort 2").exists()
 
