@@ -11,6 +11,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from mentoring.models import Organization
+from mentoring.outbox import enqueue_on_commit
 
 from .services.nudges import nudge_deliver, nudge_sweep, nudges_due
 
@@ -23,7 +24,7 @@ def sweep_nudges() -> int:
     """The beat sweep: one task per organisation, so a big one delays only itself."""
     org_ids = list(Organization.objects.values_list("pk", flat=True))
     for org_id in org_ids:
-        sweep_org_nudges.delay_on_commit(str(org_id))
+        enqueue_on_commit(sweep_org_nudges, str(org_id))
     return len(org_ids)
 
 
@@ -41,7 +42,7 @@ def deliver_due_nudges() -> int:
     delivery lost with a killed worker is still claimable and comes back here."""
     due = nudges_due()
     for nudge_id in due:
-        deliver_nudge.delay_on_commit(nudge_id)
+        enqueue_on_commit(deliver_nudge, str(nudge_id))
     return len(due)
 
 
