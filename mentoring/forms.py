@@ -157,6 +157,10 @@ class OrgPolicyForm(forms.Form):
     timebank_starting_grant = forms.IntegerField(
         label="Starting time-bank grant (minutes)", min_value=0, max_value=600,
         help_text="Credit each member starts with to book sessions in network programs.")
+    require_mfa_for_staff = forms.BooleanField(
+        label="Require two-factor authentication for program managers and HR", required=False,
+        help_text="Without it they are sent to set it up before they can use this organisation, "
+                  "and cannot create API tokens.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -94,6 +94,8 @@ class Organization(models.Model):
     timebank_starting_grant = models.PositiveSmallIntegerField(
         default=60, validators=[MaxValueValidator(600)],
         help_text="Time-bank minutes every member starts with (network programs).")
+    require_mfa_for_staff = models.BooleanField(
+        default=False, help_text="Program managers and HR viewers must use two-factor authentication.")
 
     class Meta:
         ordering = ["name"]
@@ -321,6 +323,29 @@ class PeopleImport(OrgOwned):
         return self.filename or str(self.id)
 
 
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the caller's transaction (mentoring/outbox.py): work that needs
+    the broker is kept while Redis is down and published when it is back. Not tenant data: a task
+    name and its JSON arguments (ids), like the broker message it stands for."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True),
+                                name="outbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.task} ({'sent' if self.sent_at else 'pending'})"
+
+
 class Heartbeat(models.Model):
     """Last time a background process proved it runs (written by a beat task)."""
 
@@ -382,6 +407,8 @@ class AuditEvent(OrgOwned):
         EXTERNAL_TERMS_SET = "external_terms.set", "External mentor terms set"
         AGREEMENT_ACCEPT = "agreement.accept", "Agreement accepted"
         COMPENSATION_EXPORT = "compensation.export", "Compensation statement exported"
+        DATA_EXPORT = "data.export", "Own data exported"
+        MEMBER_ERASE = "member.erase", "Person's data erased"
 
     actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,

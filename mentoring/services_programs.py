@@ -26,6 +26,7 @@ from django.utils import timezone
 from . import selectors_programs as sel
 from .errors import Conflict, DomainError
 from .models import Membership
+from .outbox import enqueue_on_commit
 from .models_programs import (COHORT_MAX_LENGTH, COHORT_MIN_LENGTH, Cohort, Pair, PairChange, PairingRun,
                               Participant, Program)
 from .pairing import solver
@@ -264,13 +265,13 @@ def pairing_run(*, actor: Membership, cohort: Cohort) -> PairingRun:
             run = PairingRun.objects.for_org(org).create(
                 organization=org, cohort=cohort, requested_by=actor, mentee_count=mentees,
                 in_background=mentees >= BACKGROUND_FROM_MENTEES, stage="Queued")
+            if run.in_background:
+                from .tasks_programs import pairing_run_task
+
+                enqueue_on_commit(pairing_run_task, str(run.pk))  # kept in the outbox if Redis is down
     except IntegrityError:
         raise Conflict("Pairing is already running for this cohort.") from None
-    if run.in_background:
-        from .tasks_programs import pairing_run_task
-
-        transaction.on_commit(lambda: pairing_run_task.delay(str(run.pk)))
-    else:
+    if not run.in_background:
         pairing_run_execute(run=run)
         run.refresh_from_db()
     return run

@@ -13,6 +13,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from mentoring.models import Organization
+from mentoring.outbox import enqueue_on_commit
 
 from .services import webhooks
 from .services.nudges import nudge_deliver, nudge_sweep, nudges_due
@@ -27,7 +28,7 @@ def sweep_nudges() -> int:
     """The beat sweep: one task per organisation, so a big one delays only itself."""
     org_ids = list(Organization.objects.values_list("pk", flat=True))
     for org_id in org_ids:
-        sweep_org_nudges.delay_on_commit(str(org_id))
+        enqueue_on_commit(sweep_org_nudges, str(org_id))
     return len(org_ids)
 
 
@@ -45,7 +46,7 @@ def deliver_due_nudges() -> int:
     delivery lost with a killed worker is still claimable and comes back here."""
     due = nudges_due()
     for nudge_id in due:
-        deliver_nudge.delay_on_commit(nudge_id)
+        enqueue_on_commit(deliver_nudge, str(nudge_id))
     return len(due)
 
 
@@ -65,7 +66,7 @@ def deliver_due_webhooks() -> int:
     """Safety net: enqueue pending webhook posts whose moment has come."""
     due = webhooks_due()
     for delivery_id in due:
-        deliver_webhook.delay_on_commit(delivery_id)
+        enqueue_on_commit(deliver_webhook, str(delivery_id))
     return len(due)
 
 

@@ -63,6 +63,9 @@ class Case:
     is_list: the route lists org rows; the outsider's own list must show none of org A.
     member: who in org A can reach it (the control request).
     query: query string for the list checks (e.g. a search that would match org-A rows).
+    reached_by: for a route with an object id, the org-A roles whose world member reaches that object
+        (the others are refused by an object rule: not a participant, not the owner); None = every
+        role the route declares (tests/test_role_matrix.py). A dict gives it per method.
     """
 
     kwargs: Callable[[SimpleNamespace], dict] = lambda w: {}
@@ -70,6 +73,7 @@ class Case:
     is_list: bool = False
     member: str = "manager"
     query: str = ""
+    reached_by: tuple[str, ...] | dict[str, tuple[str, ...]] | None = None
 
 
 def person(w):
@@ -139,7 +143,7 @@ COVERAGE: dict[str, Case] = {
     "api-participant-list": Case(is_list=True, methods=("GET", "POST")),
     "api-participant-detail": Case(kwargs=prog("participant"), methods=("GET", "PATCH", "DELETE")),
     "api-pair-list": Case(is_list=True, methods=("GET", "POST")),
-    "api-pair-detail": Case(kwargs=prog("pair"), methods=("GET", "DELETE")),
+    "api-pair-detail": Case(kwargs=prog("pair"), methods=("GET", "DELETE"), reached_by=("manager",)),
     "api-pair-lock": Case(kwargs=prog("pair"), methods=("POST",)),
     "api-pair-unlock": Case(kwargs=prog("pair"), methods=("POST",)),
     "api-pair-swap": Case(kwargs=prog("pair"), methods=("POST",)),
@@ -152,7 +156,7 @@ COVERAGE: dict[str, Case] = {
     "people_import_template": Case(methods=ANY_METHOD),
     "people_import_preview": Case(kwargs=lambda w: {"import_id": w.people_import.pk}, methods=("GET", "POST")),
     "person_detail": Case(kwargs=person, methods=ANY_METHOD),
-    "person_edit": Case(kwargs=person, methods=("GET", "POST")),
+    "person_edit": Case(kwargs=person, methods=("GET", "POST"), reached_by=("manager",)),
     "members": Case(is_list=True, methods=ANY_METHOD),
     "member_roles": Case(kwargs=member, methods=("POST",)),
     "member_deactivate": Case(kwargs=member, methods=("GET", "POST")),
@@ -168,21 +172,29 @@ COVERAGE: dict[str, Case] = {
     "api-member-deactivate": Case(kwargs=api_id("mentee"), methods=("POST",)),
     "api-member-reactivate": Case(kwargs=api_id("mentee"), methods=("POST",)),
     "api-person-list": Case(is_list=True, query="?q=wrangling"),
-    "api-person-detail": Case(kwargs=api_id("person"), methods=("GET", "PATCH")),
+    # Everyone reads a profile; a manager or the person themself changes it.
+    "api-person-detail": Case(kwargs=api_id("person"), methods=("GET", "PATCH"), reached_by={"PATCH": ("manager",)}),
     "api-person-export": Case(is_list=True),
     "api-person-import-csv": Case(methods=("POST",)),
     "api-invitation-list": Case(is_list=True, methods=("GET", "POST")),
     "api-invitation-detail": Case(kwargs=api_id("invitation"), methods=("DELETE",)),
     # HTML: sessions_app/urls_loop.py (sessions and steps: their participants; agendas and counts: managers)
     "session_list": Case(is_list=True, member="mentee", methods=ANY_METHOD),
-    "session_detail": Case(kwargs=sess("session", "session_id"), member="mentee", methods=ANY_METHOD),
-    "session_log": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST")),
-    "session_survey": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST")),
-    "session_note": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",)),
-    "session_kudos": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",)),
+    "session_detail": Case(kwargs=sess("session", "session_id"), member="mentee", methods=ANY_METHOD,
+                           reached_by=("mentor", "mentee")),
+    "session_log": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST"),
+                        reached_by=("mentor", "mentee")),
+    "session_survey": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST"),
+                           reached_by=("mentor", "mentee")),
+    "session_note": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",),
+                         reached_by=("mentor", "mentee")),
+    "session_kudos": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",),
+                          reached_by=("mentor", "mentee")),
     "next_step_list": Case(is_list=True, member="mentee", methods=ANY_METHOD),
-    "next_step_complete": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",)),
-    "next_step_reopen": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",)),
+    "next_step_complete": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",),
+                               reached_by=("mentee",)),
+    "next_step_reopen": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",),
+                             reached_by=("mentee",)),
     # Not is_list: the outsider (a manager, not a mentor) has no such page under their own org.
     "mentees_next_steps": Case(member="mentor", methods=ANY_METHOD),
     "next_steps_overview": Case(methods=ANY_METHOD),
@@ -194,38 +206,50 @@ COVERAGE: dict[str, Case] = {
     # HTML: sessions_app/urls_booking.py (a member's own availability; booking by participants or managers)
     "availability": Case(member="mentee", methods=("GET", "POST")),
     "focus_block_add": Case(member="mentee", methods=("POST",)),
-    "focus_block_remove": Case(kwargs=sess("block", "block_id"), member="mentee", methods=("GET", "POST")),
+    "focus_block_remove": Case(kwargs=sess("block", "block_id"), member="mentee", methods=("GET", "POST"),
+                               reached_by=("mentee",)),
     "calendar_upload": Case(member="mentee", methods=("POST",)),
     "calendar_subscribe": Case(member="mentee", methods=("POST",)),
-    "calendar_sync": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("POST",)),
-    "calendar_delete": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("GET", "POST")),
+    "calendar_sync": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("POST",),
+                          reached_by=("mentee",)),
+    "calendar_delete": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("GET", "POST"),
+                            reached_by=("mentee",)),
     "calendar_feed_rotate": Case(member="mentee", methods=("GET", "POST")),
     "book": Case(member="mentee", methods=("GET", "POST")),
-    "session_reschedule": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST")),
-    "session_cancel": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST")),
+    "session_reschedule": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST"),
+                               reached_by=("manager", "mentor", "mentee")),
+    "session_cancel": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST"),
+                           reached_by=("manager", "mentor", "mentee")),
     # API: sessions_app/api/urls_booking.py
     "booking-slots": Case(member="mentee"),
     "booking-availability": Case(member="mentee", methods=("GET", "PUT")),
     "booking-session-book": Case(member="mentee", methods=("POST",)),
-    "booking-session-reschedule": Case(kwargs=sess("booked"), member="mentee", methods=("POST",)),
-    "booking-session-cancel": Case(kwargs=sess("booked"), member="mentee", methods=("POST",)),
+    "booking-session-reschedule": Case(kwargs=sess("booked"), member="mentee", methods=("POST",),
+                                       reached_by=("manager", "mentor", "mentee")),
+    "booking-session-cancel": Case(kwargs=sess("booked"), member="mentee", methods=("POST",),
+                                   reached_by=("manager", "mentor", "mentee")),
     "booking-calendar-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
-    "booking-calendar-detail": Case(kwargs=sess("calendar"), member="mentee", methods=("GET", "DELETE")),
-    "booking-calendar-sync": Case(kwargs=sess("calendar"), member="mentee", methods=("POST",)),
+    "booking-calendar-detail": Case(kwargs=sess("calendar"), member="mentee", methods=("GET", "DELETE"),
+                                    reached_by=("mentee",)),
+    "booking-calendar-sync": Case(kwargs=sess("calendar"), member="mentee", methods=("POST",), reached_by=("mentee",)),
     # API: sessions_app/api/urls_loop.py
     "api-session-list": Case(is_list=True, member="mentee"),
-    "api-session-detail": Case(kwargs=sess("session"), member="mentee"),
-    "api-session-log": Case(kwargs=sess("session"), member="mentee", methods=("POST",)),
-    "api-session-note": Case(kwargs=sess("session"), member="mentee", methods=("GET", "PUT")),
-    "api-session-survey": Case(kwargs=sess("session"), member="mentee", methods=("POST",)),
+    "api-session-detail": Case(kwargs=sess("session"), member="mentee", reached_by=("mentor", "mentee")),
+    "api-session-log": Case(kwargs=sess("session"), member="mentee", methods=("POST",),
+                            reached_by=("mentor", "mentee")),
+    "api-session-note": Case(kwargs=sess("session"), member="mentee", methods=("GET", "PUT"),
+                             reached_by=("mentor", "mentee")),
+    "api-session-survey": Case(kwargs=sess("session"), member="mentee", methods=("POST",),
+                               reached_by=("mentor", "mentee")),
     "api-next-step-list": Case(is_list=True, member="mentee"),
-    "api-next-step-complete": Case(kwargs=sess("step"), member="mentee", methods=("POST",)),
-    "api-next-step-reopen": Case(kwargs=sess("step"), member="mentee", methods=("POST",)),
+    "api-next-step-complete": Case(kwargs=sess("step"), member="mentee", methods=("POST",), reached_by=("mentee",)),
+    "api-next-step-reopen": Case(kwargs=sess("step"), member="mentee", methods=("POST",), reached_by=("mentee",)),
     "api-kudos-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
     # HTML: sessions_app/urls_notifications.py (a member's own notifications and preferences)
     "notification_list": Case(is_list=True, methods=ANY_METHOD),
     "notification_read_all": Case(methods=("POST",)),
-    "notification_read": Case(kwargs=lambda w: {"notification_id": w.notification.pk}, methods=("POST",)),
+    "notification_read": Case(kwargs=lambda w: {"notification_id": w.notification.pk}, methods=("POST",),
+                              reached_by=("manager",)),
     "notification_preferences": Case(methods=("GET", "POST")),
     "nudge_kinds": Case(methods=("POST",)),
     # HTML: sessions_app/urls_nudges.py (suggested slots, the digest; managers: activity and webhook)
@@ -291,6 +315,11 @@ COVERAGE: dict[str, Case] = {
     "api-time-account-adjust": Case(kwargs=api_id("mentee"), methods=("POST",)),
     "api-time-entry-list": Case(is_list=True, member="mentee"),
     "api-time-entry-detail": Case(kwargs=net("entry"), member="mentee"),
+    # Data rights (security): a member's own export (page + API); a manager erases a person
+    "my_data": Case(member="mentee"),
+    "my_data_export": Case(is_list=True, member="mentee"),
+    "api-my-data": Case(is_list=True, member="mentee"),
+    "member_erase": Case(kwargs=member, methods=("GET", "POST")),
 }
 
 # Routes without an org in the URL, and why no org check applies to them.
@@ -416,10 +445,14 @@ def is_public(route: Route) -> bool:
     return route.key in PUBLIC_OR_USER_SCOPED or any(route.pattern.startswith(p) for p in PUBLIC_PREFIXES)
 
 
-def test_every_route_is_in_the_cross_tenant_matrix():
-    uncovered = sorted(
-        f"{route.key}  ({route.pattern})" for route in all_routes()
+def uncovered_routes(routes: list[Route]) -> list[str]:
+    return sorted(
+        f"{route.key}  ({route.pattern})" for route in routes
         if not (route.org_scoped and route.key in COVERAGE) and not (not route.org_scoped and is_public(route)))
+
+
+def test_every_route_is_in_the_cross_tenant_matrix():
+    uncovered = uncovered_routes(all_routes())
     assert not uncovered, (
         "Routes missing from tests/test_tenancy_coverage.py (org-scoped ones go in COVERAGE, "
         "others in PUBLIC_OR_USER_SCOPED with a reason):\n  " + "\n  ".join(uncovered))

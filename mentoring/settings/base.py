@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "mentoring.middleware.ViewerTimezoneMiddleware",
     "mentoring.audit.AuditContextMiddleware",  # the client IP for audit events
+    "mentoring.middleware.ConflictMiddleware",  # an unanticipated constraint conflict: 409, not 500
 ]
 
 ROOT_URLCONF = "mentoring.urls"
@@ -133,7 +134,8 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Logs and degrades when Redis is down (mentoring/cache.py): never a 500.
+            "BACKEND": "mentoring.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "tp"),
             # A down Redis must not take pages with it: fail fast.
@@ -186,6 +188,8 @@ WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "mentoring.tasks.worker_heartbeat", "schedule": 60.0},
+    # Outbox messages whose publish failed while the broker was down (mentoring/outbox.py).
+    "relay-outbox": {"task": "mentoring.tasks.relay_outbox", "schedule": 60.0},
     "sync-external-calendars": {"task": "sessions_app.tasks.sync_due_calendars", "schedule": 15 * 60.0},
     "sweep-nudges": {"task": "sessions_app.tasks_nudges.sweep_nudges", "schedule": 5 * 60.0},
     "deliver-due-nudges": {"task": "sessions_app.tasks_nudges.deliver_due_nudges", "schedule": 60.0},

@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from mentoring.api import ERRORS, ErrorOut
-from mentoring.api_viewsets import OrgScopedViewSet
+from mentoring.api_viewsets import EVERY_MEMBER, OrgScopedViewSet
 from mentoring.errors import DomainError, NotPermitted
 from mentoring.models import Membership, Program
 
@@ -24,6 +24,9 @@ from ..services import calendars
 from ..services.agendas import agenda_templates
 from ..services.booking import session_book, session_cancel, session_reschedule
 from ..slots import ALLOWED_MINUTES
+
+# Who books (as on the HTML booking page): an HR viewer only sees aggregates.
+BOOKING_ROLES = ("manager", "mentor", "mentee")
 
 
 def _errors(*codes):
@@ -173,6 +176,7 @@ class SlotsViewSet(OrgScopedViewSet):
 
     queryset = MentoringSession.unscoped.none()
     pagination_class = None
+    action_roles = {"suggest": BOOKING_ROLES}
 
     def org_queryset(self, org, membership):
         return MentoringSession.objects.for_org(org).none()
@@ -193,6 +197,8 @@ class BookingSessionViewSet(OrgScopedViewSet):
 
     queryset = MentoringSession.unscoped.none()
     serializer_class = BookedSessionOut
+    # Moving or cancelling: the two participants and managers (get_object); others get 404.
+    action_roles = {"book": BOOKING_ROLES, "reschedule": EVERY_MEMBER, "cancel": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         return MentoringSession.objects.for_org(org).select_related("mentor", "mentee")
@@ -250,6 +256,7 @@ class AvailabilityViewSet(OrgScopedViewSet):
 
     queryset = WorkingWindow.unscoped.none()
     pagination_class = None
+    action_roles = {"retrieve": EVERY_MEMBER, "update": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         return WorkingWindow.objects.for_org(org).filter(membership=membership)
@@ -288,6 +295,8 @@ class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     queryset = ExternalCalendar.unscoped.none()
     serializer_class = CalendarOut
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+    # Each member's own calendars (org_queryset filters by the caller).
+    action_roles = {name: EVERY_MEMBER for name in ("list", "retrieve", "create", "destroy", "sync")}
 
     def org_queryset(self, org, membership):
         return ExternalCalendar.objects.for_org(org).filter(membership=membership).order_by("name", "id")

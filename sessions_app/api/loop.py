@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mentoring.api import ERRORS
-from mentoring.api_viewsets import OrgScopedViewSet
+from mentoring.api_viewsets import EVERY_MEMBER, OrgScopedViewSet
 from mentoring.errors import DomainError
 from mentoring.models import Membership, WorkItem
 
@@ -191,6 +191,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
 
     queryset = MentoringSession.unscoped.none()
     serializer_class = SessionOut
+    # Any member reaches only their own sessions (others are 404), as on the HTML pages.
+    action_roles = {name: EVERY_MEMBER for name in ("list", "retrieve", "log", "note", "survey")}
 
     def org_queryset(self, org, membership):
         sessions = selectors.sessions_of(membership).order_by("-start", "id")
@@ -269,6 +271,7 @@ class NextStepViewSet(mixins.ListModelMixin, OrgScopedViewSet):
 
     queryset = NextStep.unscoped.none()
     serializer_class = NextStepOut
+    action_roles = {name: EVERY_MEMBER for name in ("list", "complete", "reopen")}
 
     def org_queryset(self, org, membership):
         mine = NextStep.objects.for_org(org)
@@ -310,6 +313,7 @@ class KudosViewSet(mixins.ListModelMixin, OrgScopedViewSet):
 
     queryset = Kudos.unscoped.none()
     serializer_class = KudosOut
+    action_roles = {"list": EVERY_MEMBER, "create": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         feed = Kudos.objects.for_org(org).select_related("giver", "receiver").order_by("-created_at", "id")

@@ -13,7 +13,6 @@ back-off (1, 2, 4, 8 minutes), then marked failed and shown to managers.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import ipaddress
@@ -143,9 +142,11 @@ def webhook_enqueue(*, org: Organization, event: str, subject_id, period: str, b
         event=event, subject_id=subject_id, period=period,
         defaults={"organization": org, "body": body, "next_attempt_at": now or timezone.now()})
     if created:
+        from mentoring.outbox import enqueue_on_commit
+
         from ..tasks_nudges import deliver_webhook
 
-        transaction.on_commit(functools.partial(deliver_webhook.delay, str(delivery.pk)))
+        enqueue_on_commit(deliver_webhook, str(delivery.pk))  # kept in the outbox if Redis is down
     return delivery
 
 
@@ -215,7 +216,9 @@ def webhook_delivery_retry(*, actor: Membership, delivery_id, now: datetime | No
         changed = WebhookDelivery.objects.for_org(actor.organization).filter(
             pk=delivery_id, status=Status.FAILED).update(status=Status.PENDING, attempts=0, next_attempt_at=now)
         if changed:
-            from ..tasks_nudges import deliver_webhook
+            from mentoring.outbox import enqueue_on_commit
 
-            transaction.on_commit(functools.partial(deliver_webhook.delay, str(delivery_id)))
+        from ..tasks_nudges import deliver_webhook
+
+            enqueue_on_commit(deliver_webhook, str(delivery_id))
     return changed
