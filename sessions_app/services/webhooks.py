@@ -218,7 +218,7 @@ def webhook_delivery_retry(*, actor: Membership, delivery_id, now: datetime | No
         if changed:
             from mentoring.outbox import enqueue_on_commit
 
-        from ..tasks_nudges import deliver_webhook
+            from ..tasks_nudges import deliver_webhook
 
             enqueue_on_commit(deliver_webhook, str(delivery_id))
     return changed
