@@ -18,12 +18,14 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("sessions_app.urls_loop")),
     path("o/<slug:org_slug>/", include("sessions_app.urls_notifications")),
     path("o/<slug:org_slug>/", include("mentoring.urls_programs")),
+    path("o/<slug:org_slug>/metrics/", include("metrics.urls")),
     path("", include("mentoring.urls_account")),
     path("", include("sessions_app.urls")),
     # Before mentoring.api_urls: it ends in a catch-all that answers unknown API paths with a JSON 404.
     path("api/v1/orgs/<slug:org_slug>/", include("sessions_app.api.urls_booking")),
     path("api/v1/orgs/<slug:org_slug>/", include("sessions_app.api.urls_loop")),
     path("api/v1/orgs/<slug:org_slug>/", include("mentoring.api_programs_urls")),
+    path("api/v1/orgs/<slug:org_slug>/metrics/", include("metrics.api_urls")),
     path("api/v1/", include("mentoring.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves its init script from a URL (no inline script); Swagger UI
