@@ -409,6 +409,15 @@ class AuditEvent(OrgOwned):
         COMPENSATION_EXPORT = "compensation.export", "Compensation statement exported"
         DATA_EXPORT = "data.export", "Own data exported"
         MEMBER_ERASE = "member.erase", "Person's data erased"
+        # metrics inputs (metrics/services_events*.py)
+        ROLE_EVENT_CREATE = "role_event.create", "Role event recorded"
+        ROLE_EVENT_UPDATE = "role_event.update", "Role event corrected"
+        ROLE_EVENT_DELETE = "role_event.delete", "Role event deleted"
+        RAMP_DEFINITION_CHANGE = "ramp_definition.change", "Ramp milestone definition changed"
+        RAMP_DEFINITION_DELETE = "ramp_definition.delete", "Ramp milestone definition deleted"
+        RAMP_MILESTONE_CREATE = "ramp_milestone.create", "Ramp milestone recorded"
+        RAMP_MILESTONE_DELETE = "ramp_milestone.delete", "Ramp milestone deleted"
+        EVENTS_IMPORT = "metrics.import", "Role events or milestones imported"
 
     actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,

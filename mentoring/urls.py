@@ -21,6 +21,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("mentoring.urls_programs")),
     path("o/<slug:org_slug>/", include("mentoring.urls_network")),
     path("o/<slug:org_slug>/", include("mentoring.urls_external")),
+    path("o/<slug:org_slug>/metrics/", include("metrics.urls")),
     path("", include("mentoring.urls_account")),
     path("", include("sessions_app.urls")),
     # Before mentoring.api_urls: it ends in a catch-all that answers unknown API paths with a JSON 404.
@@ -29,6 +30,7 @@ urlpatterns = [
     path("api/v1/orgs/<slug:org_slug>/", include("mentoring.api_programs_urls")),
     path("api/v1/orgs/<slug:org_slug>/", include("mentoring.api_network_urls")),
     path("api/v1/orgs/<slug:org_slug>/", include("mentoring.api_external_urls")),
+    path("api/v1/orgs/<slug:org_slug>/metrics/", include("metrics.api_urls")),
     path("api/v1/", include("mentoring.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # The split view serves its init script from a URL (no inline script); Swagger UI

@@ -48,6 +48,11 @@ from mentoring.models import MentorListing, SessionRequest, TimeAccount, TimeEnt
 from tests.network_world import network_world
 from mentoring.models_external import EngagementAgreement, EngagementTemplate, ExternalTerms
 from tests.external_world import external_world
+# --- metrics inputs (metrics-data) ---
+from metrics.models import EventImport, RampMilestone, RampMilestoneDefinition, RoleEvent
+from tests.metrics_events_world import events_world
+# --- end metrics inputs (metrics-data) ---
+from metrics.models import MetricSnapshot  # dashboards (metrics-dash)
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # A page view without a method restriction answers every method like GET.
@@ -110,8 +115,48 @@ def ext_mentor(key="id"):
     return lambda w: {key: w.external.mentor.pk}
 
 
+def ev(attr, key="id"):
+    """URL kwargs of an org-A metrics input row (tests/metrics_events_world.py)."""
+    return lambda w: {key: getattr(w.events, attr).pk}
+
+
 # Every org-scoped route (its pattern has ``org_slug``), by URL name.
 COVERAGE: dict[str, Case] = {
+    # --- metrics inputs (metrics-data): metrics/urls_events.py (managers and HR; "my_progress": own figures) ---
+    "role_event_list": Case(is_list=True),
+    "role_event_create": Case(methods=("GET", "POST")),
+    "role_event_edit": Case(kwargs=ev("event", "event_id"), methods=("GET", "POST")),
+    "role_event_delete": Case(kwargs=ev("event", "event_id"), methods=("GET", "POST")),
+    "ramp_definition_list": Case(is_list=True, member="hr", methods=("GET", "POST")),
+    "ramp_definition_edit": Case(kwargs=ev("definition", "definition_id"), methods=("GET", "POST")),
+    "ramp_definition_delete": Case(kwargs=ev("definition", "definition_id"), methods=("GET", "POST")),
+    "ramp_milestone_list": Case(is_list=True, member="hr"),
+    "ramp_milestone_create": Case(methods=("GET", "POST")),
+    "ramp_milestone_delete": Case(kwargs=ev("milestone", "milestone_id"), methods=("GET", "POST")),
+    "event_import": Case(methods=("GET", "POST")),
+    "event_import_preview": Case(kwargs=ev("event_import", "import_id"), methods=("GET", "POST")),
+    "event_import_template": Case(kwargs=lambda w: {"kind": "events"}),
+    "my_progress": Case(member="mentee"),
+    # API: metrics/api_urls.py (events block)
+    "api-role-event-list": Case(is_list=True, methods=("GET", "POST")),
+    "api-role-event-detail": Case(kwargs=ev("event"), methods=("GET", "PATCH", "DELETE")),
+    "api-role-event-import-csv": Case(methods=("POST",)),
+    "api-ramp-definition-list": Case(is_list=True, member="hr", methods=("GET", "POST")),
+    "api-ramp-definition-detail": Case(kwargs=ev("definition"), methods=("GET", "PATCH", "DELETE")),
+    "api-ramp-milestone-list": Case(is_list=True, methods=("GET", "POST")),
+    "api-ramp-milestone-detail": Case(kwargs=ev("milestone"), methods=("GET", "DELETE")),
+    "api-ramp-milestone-import-csv": Case(methods=("POST",)),
+    # --- end metrics inputs (metrics-data) ---
+    # --- dashboards (metrics-dash): metrics/urls.py + metrics/api_urls.py (HR and managers; recompute: managers) ---
+    "metrics_dashboard": Case(member="hr"),
+    "metrics_dashboard_export": Case(member="hr"),
+    "metrics_dashboard_chart": Case(kwargs=lambda w: {"chart": "durations"}, member="hr"),
+    "metrics_recompute": Case(methods=("POST",)),
+    "metrics_recompute_progress": Case(),
+    "api-metrics-dashboard-list": Case(member="hr"),
+    "api-metrics-dashboard-recompute": Case(methods=("POST",)),
+    "api-metrics-dashboard-recompute-progress": Case(),
+    # --- end dashboards (metrics-dash) ---
     # HTML: mentoring/urls_programs.py (program managers)
     "program_list": Case(is_list=True),
     "program_create": Case(methods=("GET", "POST")),
@@ -348,6 +393,19 @@ PUBLIC_PREFIXES: dict[str, str] = {
 
 # Every tenant model -> the route cases that request an org-A row of it.
 MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
+    # --- metrics inputs (metrics-data) ---
+    RoleEvent: ("role_event_edit", "role_event_delete", "role_event_list", "api-role-event-detail",
+                "api-role-event-list"),
+    RampMilestoneDefinition: ("ramp_definition_edit", "ramp_definition_list", "api-ramp-definition-detail",
+                              "api-ramp-definition-list"),
+    RampMilestone: ("ramp_milestone_delete", "ramp_milestone_list", "api-ramp-milestone-detail",
+                    "api-ramp-milestone-list"),
+    EventImport: ("event_import_preview",),
+    # --- end metrics inputs (metrics-data) ---
+    # --- dashboards (metrics-dash): snapshots are what the dashboard page, CSV and API read ---
+    MetricSnapshot: ("metrics_dashboard", "metrics_dashboard_export", "metrics_dashboard_chart",
+                     "api-metrics-dashboard-list"),
+    # --- end dashboards (metrics-dash) ---
     Program: ("program_detail", "program_list", "api-program-detail", "api-program-list"),
     Cohort: ("cohort_detail", "cohort_participants", "api-cohort-detail", "api-cohort-list"),
     Participant: ("participant_edit", "api-participant-detail", "api-participant-list"),
@@ -484,6 +542,7 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
     programs = program_world(manager, mentor, mentee)
     sessions = sessions_world(mentor, mentee)
     network = network_world(manager, mentor, mentee)
+    events = events_world(manager, mentee)  # metrics inputs (metrics-data)
     nudge = NudgeFactory(step__session=sessions.session, step__owner=manager, step__title="Acmenudge step")
     notification = Notification.objects.for_org(org_a).create(
         organization=org_a, recipient=manager, nudge=nudge, title="Acmenotice: your step is due",
@@ -496,13 +555,13 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
         org=org_a, manager=manager, mentor=mentor, mentee=mentee, hr=hr, outsider=outsider,
         person=person, invitation=invitation, people_import=people_import, programs=programs, sessions=sessions,
         notification=notification, nudges=nudges_world(org_a, mentee, sessions.session), network=network,
-        external=external, external_mentor=external.mentor,
+        external=external, external_mentor=external.mentor, events=events,
         skill=Skill.objects.for_org(org_a).get(), work_item=WorkItem.objects.for_org(org_a).get(),
         # Strings that only org-A rows carry: none may reach the outsider.
         markers=("acme.test", "Acmeperson", "Quokka", "Acmewing", "Acmeimport", "Maria Manager", "Mina Mentee",
                  str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk), *programs.markers,
                  "Acmenotice", "Acme Audited", str(notification.pk), "Acmefailure", "Acmehookfail",
-                 *sessions.markers, *network.markers, *external.markers),
+                 *sessions.markers, *network.markers, *external.markers, *events.markers),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
 from django.db import transaction
@@ -24,7 +23,9 @@ def nudge_retry(*, actor: Membership, nudge_id, now: datetime | None = None) -> 
         changed = Nudge.objects.for_org(actor.organization).filter(pk=nudge_id, status=Nudge.Status.FAILED) \
             .update(status=Nudge.Status.PENDING, attempts=0, deliver_after=now)
         if changed:
+            from mentoring.outbox import enqueue_on_commit
+
             from ..tasks_nudges import deliver_nudge
 
-            transaction.on_commit(functools.partial(deliver_nudge.delay, str(nudge_id)))
+            enqueue_on_commit(deliver_nudge, str(nudge_id))
     return changed

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from mentoring import demo
 from mentoring import demo_network
+from metrics import demo as metrics_demo
 from sessions_app import demo as history_demo
 
 
@@ -48,6 +49,7 @@ class Command(BaseCommand):
                                f"in {result.seconds:.1f} s (seed {seed})."))
         self._history(history, weeks)
         self._network(network)
+        self._people_events(metrics_demo.seed(slugs=[org.slug for org in result.orgs], seed=seed))
         out("")
         out(f"Demo logins (password: {demo.DEMO_PASSWORD})")
         for org in result.orgs:
@@ -85,3 +87,13 @@ class Command(BaseCommand):
             out(f"{org.slug:<12} {org.listings:>7} {org.network_sessions:>17} {org.entries:>15} {org.requests:>9}")
         seconds = sum(org.seconds for org in network)
         out(self.style.SUCCESS(f"Network program and time-bank in {seconds:.1f} s."))
+    def _people_events(self, summaries) -> None:
+        """Role events and ramp milestones (metrics/demo.py)."""
+        out = self.stdout.write
+        out("")
+        for org in summaries:
+            if org.skipped:
+                out(f"{org.slug:<12} has role events already: left alone")
+            else:
+                out(f"{org.slug:<12} {org.role_events:>7} role events, {org.milestones:>7} ramp milestones "
+                    f"({org.participants} program participants) in {org.seconds:.1f} s")
