@@ -199,7 +199,9 @@ class InvitationIn(serializers.Serializer):
 
 class MemberFilterIn(serializers.Serializer):
     role = serializers.ChoiceField(ROLE_CHOICES, required=False)
-    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+    # Not nullable: DRF would read "?active=" (and "null") as "no filter" although the schema says boolean;
+    # a value that is not true/false is a 400 with a field message, like "?role=".
+    active = serializers.BooleanField(required=False, help_text="true: active members only; false: deactivated.")
 
 
 class PeopleFilterIn(serializers.Serializer):

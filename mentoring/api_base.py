@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, negotiation, pagination, status
@@ -72,6 +72,12 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response({"detail": next(iter(errors.values()))[0], "errors": errors}, status=400)
+    if isinstance(exc, SuspiciousOperation):
+        # Malformed or oversized requests raised while DRF parses them (TooManyFieldsSent,
+        # TooManyFilesSent, RequestDataTooBig…): the client's fault, never a 500.
+        message = "The request could not be read: too many fields, files or bytes, or malformed."
+        return Response({"detail": message, "errors": {"non_field_errors": [message]}},
+                        status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, IntegrityError):
         return Response({"detail": "This conflicts with existing data.", "errors": {}},
                         status=status.HTTP_409_CONFLICT)

@@ -15,6 +15,7 @@ from . import selectors_external as sel
 from . import services_external as svc
 from . import services_programs
 from .api import CSVRenderer, OrgResourceViewSet, _errors, _valid
+from .api_viewsets import EVERY_MEMBER
 from .models import Membership
 from .models_external import AGREEMENT_PLACEHOLDERS, EngagementAgreement, EngagementTemplate
 from .models_programs import Participant
@@ -176,7 +177,9 @@ class ExternalMentorViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, Or
 
     queryset = Membership.unscoped.none()
     serializer_class = ExternalMentorOut
-    action_roles = {"list": MANAGER, "terms": MANAGER}
+    # A mentor reads their own entry and statements (the queryset holds only them).
+    action_roles = {"list": MANAGER, "terms": MANAGER, "retrieve": EVERY_MEMBER, "statement": EVERY_MEMBER,
+                    "statement_csv": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         mentors = sel.external_mentors(org)
@@ -228,6 +231,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgReso
 
     queryset = EngagementAgreement.unscoped.none()
     serializer_class = AgreementOut
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER, "accept": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         agreements = EngagementAgreement.objects.for_org(org).order_by("mentor_id", "-number")
@@ -245,6 +249,7 @@ class MyParticipationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
 
     queryset = Participant.unscoped.none()
     serializer_class = MyParticipationOut
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER, "partial_update": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         return Participant.objects.for_org(org).filter(membership=membership) \

@@ -16,6 +16,7 @@ from sessions_app.selectors.availability import next_free_slots
 from . import selectors_directory as sel
 from . import services_directory as svc
 from .api import OrgResourceViewSet, _errors, _valid
+from .api_viewsets import EVERY_MEMBER
 from .models import MentorListing, Membership, Program, SessionRequest, TimeEntry
 from .services_timebank import timebank_adjust
 
@@ -171,7 +172,7 @@ class ListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgResour
 
     queryset = MentorListing.unscoped.none()
     serializer_class = ListingOut
-    action_roles = {"create": ("mentor",)}
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER, "create": ("mentor",)}
 
     def org_queryset(self, org, membership):
         if self.action == "list":
@@ -219,9 +220,17 @@ class SessionRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
     queryset = SessionRequest.unscoped.none()
     serializer_class = SessionRequestOut
-    action_roles = {"create": ("mentee",)}
+    # Any member sees their own requests (sent or received); only the request's mentor accepts or
+    # declines and only its mentee withdraws (the service refuses anyone else).
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER, "create": ("mentee",),
+                    "accept": EVERY_MEMBER, "decline": EVERY_MEMBER, "withdraw": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
+        # Answering is on one side of a request; to the other party (and anyone else) it is not theirs: 404.
+        if self.action in ("accept", "decline"):
+            return sel.requests_of(membership).filter(mentor=membership)
+        if self.action == "withdraw":
+            return sel.requests_of(membership).filter(mentee=membership)
         side = _valid(RequestFilterIn, self.request.query_params.dict()).get("side") \
             if self.action == "list" else None
         if side == "received":
@@ -270,7 +279,7 @@ class TimeAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgRe
 
     queryset = Membership.unscoped.none()
     serializer_class = TimeAccountOut
-    action_roles = {"adjust": ("manager",)}
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER, "adjust": ("manager",)}
 
     def org_queryset(self, org, membership):
         members = sel.member_balances(org)
@@ -302,6 +311,7 @@ class TimeEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgReso
 
     queryset = TimeEntry.unscoped.none()
     serializer_class = TimeEntryOut
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         entries = TimeEntry.objects.for_org(org).order_by("-created_at", "-id")

@@ -8,3 +8,4 @@ class MentoringConfig(AppConfig):
 
     def ready(self):
         from . import data_rights  # noqa: F401 - registers the core's export sections and erasers
+        from . import data_rights_areas  # noqa: F401 - time-bank, network, external, programs

@@ -95,12 +95,14 @@ def audit_record_for_user(*, user: User, action: str, target, before=None, after
 
 def audit_redact_member(*, org: Organization, membership: Membership, replacement: str = "erased person") -> int:
     """Erase a person's name and email from the org's audit events (labels and
-    before/after snapshots), keeping what was done and when. Returns rows changed."""
+    before/after snapshots), keeping what was done and when. Events done *to* them
+    (or to rows about them) lose their snapshots too: a time-bank reason, a rate, a
+    title is about the person. Returns rows changed."""
     events = AuditEvent.objects.for_org(org)
     as_actor = events.filter(actor_membership=membership).dangerously_redact(
         actor_label=replacement, actor_user=None, ip=None)
     as_target = events.filter(target_type="membership", target_id=str(membership.pk)).dangerously_redact(
-        target_label=replacement)
+        target_label=replacement, before=None, after=None)
     snapshots = 0
     needles = [value for value in (membership.email, membership.display_name) if value]
     # Other targets that name them (an invitation to their email) and their API tokens (named by them).
@@ -115,6 +117,11 @@ def audit_redact_member(*, org: Organization, membership: Membership, replacemen
         token_ids = [str(pk) for pk in ApiToken.objects.filter(user_id=membership.user_id).values_list("pk", flat=True)]
         snapshots += events.filter(target_type="apitoken", target_id__in=token_ids).dangerously_redact(
             target_label=f"API token of {replacement}", before=None, after=None)
+    # Snapshots of rows about them ({"member": their id, …}: role events with titles and teams, ramp
+    # milestones) keep only that something happened, and when.
+    member_id = str(membership.pk)
+    snapshots += events.filter(Q(before__member=member_id) | Q(after__member=member_id)).dangerously_redact(
+        before=None, after=None)
     if needles:
         touched = Q()
         for needle in needles:

@@ -148,9 +148,23 @@ def _erase_profile_lists(membership: Membership) -> int:
     skill_ids = list(membership.skills.values_list("pk", flat=True))
     membership.skills.clear()
     # A skill nobody else has would still name what they were learning: it goes too.
-    Skill.objects.for_org(org).filter(pk__in=skill_ids, members__isnull=True).delete()
+    skills_delete_unused(org, skill_ids)
     deleted, _ = WorkItem.objects.for_org(org).filter(membership=membership).delete()
     return len(skill_ids) + deleted
+
+
+def skills_delete_unused(org, skill_ids) -> int:
+    """Delete those of ``skill_ids`` that nobody has, wants to build (a participant's goal skills) or
+    offers (a directory listing's topics) any more."""
+    from .models import MentorListing
+    from .models_programs import Participant
+
+    skill_ids = list(skill_ids)
+    used = set(Participant.goal_skills.through.objects.filter(skill_id__in=skill_ids)
+               .values_list("skill_id", flat=True))
+    used |= set(MentorListing.topics.through.objects.filter(skill_id__in=skill_ids).values_list("skill_id", flat=True))
+    return Skill.objects.for_org(org).filter(pk__in=skill_ids, members__isnull=True).exclude(pk__in=used) \
+        .delete()[0]
 
 
 @eraser("invitations")

@@ -9,6 +9,8 @@ class MetricsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import data_rights  # noqa: F401 - registers role events and ramp milestones (export, erasure)
+
         # Sessions, next steps and survey answers feed the dashboards' snapshots.
         from . import signals_hooks
 

@@ -3,30 +3,43 @@ program manager erases a person: no personal field of theirs is left anywhere in
 the rows other people need (sessions, their next steps, counts) stay."""
 
 import json
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
 from django.urls import reverse
+from django.utils import timezone
 
-from mentoring import services
+from mentoring import services, services_external
 from mentoring.data_rights import FORMER_MEMBER, collectors, member_erase
 from mentoring.errors import Conflict
-from mentoring.models import ApiToken, AuditEvent, Invitation, Membership, User
+from mentoring.models import (ApiToken, AuditEvent, Invitation, Membership, MentorListing, Program, SessionRequest,
+                              Skill, TimeAccount, User)
+from mentoring.models_programs import PairChange, Participant
+from mentoring.selectors_external import org_today
+from mentoring.services_timebank import timebank_adjust
+from metrics import services_events as metrics_events
+from metrics import services_events_import as metrics_imports
+from metrics.models import RampMilestone, RoleEvent
 from sessions_app.models import Kudos, MentoringSession, NextStep, SurveyResponse
 from sessions_app.models_nudges import Notification
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.factories_nudges import NudgeFactory
+from tests.factories_programs import CohortFactory, ParticipantFactory
 from tests.factories_sessions import KudosFactory, NextStepFactory, SurveyResponseFactory
 from tests.sessions_world import sessions_world
 
 pytestmark = pytest.mark.django_db
 SECTIONS = {"account", "memberships", "profile", "sessions", "session_notes", "next_steps", "survey_answers",
-            "kudos", "notifications", "availability"}
+            "kudos", "notifications", "availability",
+            # areas merged later: time-bank, network model, external mentors, programs, metrics inputs
+            "time_bank", "session_requests", "mentor_listings", "external_engagement", "program_participations",
+            "role_events", "ramp_milestones"}
 
 
 @pytest.fixture
-def zeb(org_a, manager, mentor):
+def zeb(org_a, manager, mentor, mentee):
     """A mentee with a full history: profile, skills, work items, a logged session with a note, next
     steps, a survey answer, kudos both ways, notifications, availability, calendars, a token."""
     invitation = services.invitation_create(actor=manager, email="zebulon@acme.test", roles=["mentee"])
@@ -45,11 +58,58 @@ def zeb(org_a, manager, mentor):
                                                title="Your session with Zebulon Erasable is logged")
     services.token_issue(user=person.user, name="Zebtoken")
     services.membership_set_roles(actor=manager, membership=person, roles=["mentee", "mentor"])
+    later = later_areas(org_a, manager, mentor, mentee, person)
     return SimpleNamespace(
         person=person, world=world, invitation=invitation, mentors_step=mentors_step, user_id=person.user_id,
+        later=later,
         needles=("Zebulon", "zebulon@acme.test", "Zebtitle", "Quokkaskill", "Zebproject", "Acmenote", "Acmestep",
                  "Zebnudged", "Zebsurvey", "Acmekudos", "Zebnotice", "Acmefocus", "Acmecal", "Zebtoken",
-                 world.feed.secret))
+                 world.feed.secret, *later.needles))
+
+
+def skill(org, name) -> Skill:
+    slug, display = Skill.normalise(name)
+    return Skill.objects.for_org(org).create(organization=org, slug=slug, name=display)
+
+
+def later_areas(org, manager, mentor, mentee, person) -> SimpleNamespace:
+    """The person in the areas merged later: a time-bank adjustment, a directory listing, a request sent
+    and one declined, external terms with an agreement, a cohort with goals and pairing history, a role
+    event, a ramp milestone and an HRIS upload naming them."""
+    timebank_adjust(actor=manager, member=person, minutes=20, reason="Zebadjust: ran a clinic")
+    network = Program.objects.for_org(org).create(organization=org, name="Guild", kind=Program.Kind.NETWORK)
+    listing = MentorListing.objects.for_org(org).create(organization=org, program=network, membership=person,
+                                                        about="Zeblisting: ask me about parsers")
+    listing.topics.set([skill(org, "Zebtopic")])
+    start = timezone.now() + timedelta(days=3)
+    requests = SessionRequest.objects.for_org(org)
+    sent = requests.create(organization=org, program=network, mentor=mentor, mentee=person, start=start, minutes=30,
+                           note="Zebrequest: review my design")
+    declined = requests.create(organization=org, program=network, mentor=person, mentee=mentee, start=start,
+                               minutes=30, note="Please help", status="declined", response="Zebdecline: next month")
+    Membership.objects.for_org(org).filter(pk=person.pk).update(is_external=True)
+    person.refresh_from_db()
+    today = org_today(org)
+    services_external.external_terms_set(actor=manager, mentor=person, hourly_rate="97.50", currency="EUR",
+                                         trial_sessions=2, trial_starts_on=today, trial_ends_on=today + timedelta(7),
+                                         monthly_cap=8)
+    cohort = CohortFactory(program__organization=org)
+    participant = ParticipantFactory(cohort=cohort, membership=person, goals="Zebgoal: learn to estimate")
+    participant.goal_skills.set([skill(org, "Zebgoalskill")])
+    PairChange.objects.for_org(org).create(organization=org, cohort=cohort, actor=manager, action="assign",
+                                           summary="Paired Zebulon Erasable with Otto Mentor",
+                                           after={"mentee": "Zebulon Erasable", "mentor": "Otto Mentor"})
+    metrics_events.role_event_record(actor=manager, member=person, kind="promotion", effective_on=date(2025, 6, 2),
+                                     title_before="Zebjunior", title_after="Zebsenior", team_after="Zebteam")
+    definition = metrics_events.ramp_definition_create(actor=manager, name="First review shipped")
+    metrics_events.ramp_milestone_record(actor=manager, member=person, definition=definition,
+                                         reached_on=date(2025, 7, 1))
+    metrics_imports.event_import_upload(
+        actor=manager, kind="events", filename="hris.csv",
+        content="email,kind,effective_on,team_after\nzebulon@acme.test,transfer,2025-09-01,Platform\n")
+    return SimpleNamespace(sent=sent, declined=declined, cohort=cohort, participant=participant,
+                           needles=("Zebadjust", "Zeblisting", "Zebtopic", "Zebrequest", "Zebdecline", "Zebgoal",
+                                    "Zebjunior", "Zebsenior", "Zebteam"))
 
 
 # --- Export ------------------------------------------------------------------------------------------
@@ -71,8 +131,26 @@ def test_a_member_downloads_their_own_data_as_json_and_it_is_audited(zeb, client
     assert [a["comment"] for a in data["survey_answers"]] == ["Zebsurvey: loved it"]
     assert [k["message"] for k in data["kudos"]["sent"]] == ["Acmekudos for the review"]
     assert [k["message"] for k in data["kudos"]["received"]] == ["Great progress this week"]
-    assert [n["title"] for n in data["notifications"]] == ["Zebnotice: your step is due"]
+    assert "Zebnotice: your step is due" in [n["title"] for n in data["notifications"]]
     assert AuditEvent.objects.for_org(org_a).filter(action="data.export", actor_membership=zeb.person).count() == 1
+
+
+def test_the_export_holds_the_later_areas_data_of_the_person(zeb, client_for, org_a):
+    response = client_for(zeb.person).get(reverse("my_data_export", kwargs={"org_slug": org_a.slug}))
+    data = json.loads(b"".join(response.streaming_content) if response.streaming else response.content)
+
+    assert [e["reason"] for e in data["time_bank"]["entries"]][-1] == "Zebadjust: ran a clinic"
+    assert [r["note"] for r in data["session_requests"]["sent"]] == ["Zebrequest: review my design"]
+    assert [r["response"] for r in data["session_requests"]["received"]] == ["Zebdecline: next month"]
+    assert [(x["about"], x["topics"]) for x in data["mentor_listings"]] == [("Zeblisting: ask me about parsers",
+                                                                             ["Zebtopic"])]
+    assert data["external_engagement"]["terms"]["hourly_rate"] == "97.50"
+    assert "Zebulon Erasable" in data["external_engagement"]["agreements"][0]["body"]
+    assert [(p["goals"], p["goal_skills"]) for p in data["program_participations"]] == [
+        ("Zebgoal: learn to estimate", ["Zebgoalskill"])]
+    assert [(e["title_before"], e["title_after"]) for e in data["role_events"]] == [("Zebjunior", "Zebsenior")]
+    assert [(r["milestone"], r["reached_on"]) for r in data["ramp_milestones"]] == [("First review shipped",
+                                                                                     "2025-07-01")]
 
 
 def test_the_api_export_is_the_same_data(zeb, api_for, org_a):
@@ -139,6 +217,19 @@ def test_after_erasure_the_other_participant_still_sees_the_session_with_a_forme
                                                                                               False, 0)
     assert not User.objects.filter(pk=zeb.user_id).exists()
     assert not Invitation.objects.for_org(org_a).filter(pk=zeb.invitation.pk).exists()
+
+
+def test_erasure_keeps_the_later_areas_rows_others_need_and_drops_those_only_about_them(zeb, org_a, manager):
+    member_erase(actor=manager, membership=zeb.person)
+
+    requests = SessionRequest.objects.for_org(org_a)
+    participant = Participant.objects.for_org(org_a).get(pk=zeb.later.participant.pk)
+    assert (requests.get(pk=zeb.later.sent.pk).note, requests.get(pk=zeb.later.declined.pk).response) == ("", "")
+    assert (participant.goals, participant.goal_skills.count()) == ("", 0)
+    assert not MentorListing.objects.for_org(org_a).filter(membership=zeb.person).exists()
+    assert not TimeAccount.objects.for_org(org_a).filter(membership=zeb.person).exists()
+    assert RoleEvent.objects.for_org(org_a).filter(member=zeb.person).count() == 1  # dashboards count it
+    assert RampMilestone.objects.for_org(org_a).filter(member=zeb.person).count() == 1
 
 
 def test_erasure_is_audited_and_earlier_events_no_longer_name_them(zeb, org_a, manager):

@@ -150,13 +150,14 @@ def session_request_list(request, org, membership):
     return render(request, "network/requests.html", {"received": received, "sent": sent})
 
 
-def _request_for(org, membership, request_id) -> SessionRequest:
-    """A request its mentor or mentee may answer; to anyone else it does not exist."""
+def _request_for(org, membership, request_id, side: str) -> SessionRequest:
+    """A request on the caller's ``side`` ("mentor": accept or decline it; "mentee": withdraw it);
+    to anyone else it does not exist."""
     from django.http import Http404
 
     found = SessionRequest.objects.for_org(org).select_related("mentor", "mentee", "program") \
         .filter(pk=request_id).first()
-    if found is None or membership.pk not in (found.mentor_id, found.mentee_id):
+    if found is None or membership.pk != getattr(found, f"{side}_id"):
         raise Http404("No such request.")
     return found
 
@@ -164,7 +165,7 @@ def _request_for(org, membership, request_id) -> SessionRequest:
 @org_view()
 @require_POST
 def session_request_accept(request, org, membership, request_id):
-    found = _request_for(org, membership, request_id)
+    found = _request_for(org, membership, request_id, "mentor")
     try:
         svc.session_request_accept(actor=membership, request=found)
     except DomainError as error:
@@ -177,7 +178,7 @@ def session_request_accept(request, org, membership, request_id):
 @org_view()
 @require_http_methods(["GET", "POST"])
 def session_request_decline(request, org, membership, request_id):
-    found = _request_for(org, membership, request_id)
+    found = _request_for(org, membership, request_id, "mentor")
     status = 200
     if request.method == "POST":
         form = DeclineForm(request.POST)
@@ -198,7 +199,7 @@ def session_request_decline(request, org, membership, request_id):
 @org_view()
 @require_POST
 def session_request_withdraw(request, org, membership, request_id):
-    found = _request_for(org, membership, request_id)
+    found = _request_for(org, membership, request_id, "mentee")
     try:
         svc.session_request_withdraw(actor=membership, request=found)
     except DomainError as error:
