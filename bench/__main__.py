@@ -28,8 +28,6 @@ SECTIONS = ("web", "queries", "pairing", "booking", "nudges", "dashboards")
 
 # What a section that is not written yet will measure; its feature issue adds bench/<name>.py.
 PLANNED = {
-    "nudges": [("nudges.sweep_per_s", "due next steps/s", None,
-                "issue 5: sweep of 100,000 due next steps vs one bulk UPDATE; bench/nudges.py not written yet")],
     "dashboards": [
         ("dashboards.api_p95_ms", "ms", "< 50 ms",
          "issue 6: dashboard API from snapshots vs a raw SQL aggregate; bench/dashboards.py not written yet"),

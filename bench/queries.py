@@ -41,8 +41,9 @@ ENDPOINTS = [
     ("kudos_api", "mentee", "/api/v1/orgs/{slug}/kudos/"),
 ]
 # Issue 6 will add the HR dashboard API; the first path answering 200 is measured.
-HR_DASHBOARD_PATHS = ["/api/v1/orgs/{slug}/dashboard/", "/api/v1/orgs/{slug}/dashboards/overview/",
-                      "/api/v1/orgs/{slug}/metrics/overview/"]
+# The real one (issue 6) first; the others are kept for older checkouts.
+HR_DASHBOARD_PATHS = ["/api/v1/orgs/{slug}/metrics/dashboard/", "/api/v1/orgs/{slug}/dashboard/",
+                      "/api/v1/orgs/{slug}/dashboards/overview/", "/api/v1/orgs/{slug}/metrics/overview/"]
 
 
 def _populate(org, mentor, mentee, rows: int, hours) -> None:

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
-from .api_viewsets import OrgScopedViewSet
+from .api_viewsets import EVERY_MEMBER, OrgScopedViewSet
 from .errors import DomainError
 from .models import ROLES, ApiToken, Invitation, Membership, Organization
 
@@ -285,6 +285,8 @@ class OrgViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     serializer_class = OrgOut
     lookup_field = "organization__slug"
     lookup_url_kwarg = "org_slug"
+    # The caller's own memberships only; a non-member's slug is simply not found.
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER}
 
     def get_queryset(self):
         return Membership.unscoped.filter(user=self.request.user, is_active=True) \
@@ -303,7 +305,7 @@ class TokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return ApiToken.objects.filter(user=self.request.user).order_by("-created_at", "id")
 
-    @extend_schema(request=TokenIn, responses={201: TokenCreatedOut, **_errors(400)})
+    @extend_schema(request=TokenIn, responses={201: TokenCreatedOut, **_errors(400, 403)})
     def create(self, request):
         token, raw = services.token_issue(user=request.user, name=_valid(TokenIn, request.data)["name"])
         token.token = raw
@@ -318,16 +320,8 @@ class TokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- Tenant resources: /api/v1/orgs/<org_slug>/… ------------------------------------------------
 
 class OrgResourceViewSet(OrgScopedViewSet):
-    """Adds role checks per action, after the org is resolved: an outsider
-    gets 404 before a member without the role gets 403."""
-
-    action_roles: dict[str, tuple[str, ...]] = {}
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        roles = self.action_roles.get(self.action)
-        if roles:
-            services.require_role(self.membership, *roles)
+    """Tenant resources of the core; role checks per action come from
+    ``OrgScopedViewSet.action_roles``."""
 
 
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgResourceViewSet):
@@ -336,7 +330,8 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgResourc
 
     queryset = Membership.unscoped.none()
     serializer_class = MemberOut
-    action_roles = {"partial_update": ("manager",), "deactivate": ("manager",), "reactivate": ("manager",)}
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER,
+                    "partial_update": ("manager",), "deactivate": ("manager",), "reactivate": ("manager",)}
 
     def org_queryset(self, org, membership):
         members = Membership.objects.for_org(org).order_by("display_name", "id")
@@ -397,7 +392,9 @@ class PeopleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgResourc
 
     queryset = Membership.unscoped.none()
     serializer_class = PersonOut
-    action_roles = {"export": ("manager",), "import_csv": ("manager",)}
+    # Changing a profile: a manager, or the person themself (checked in partial_update).
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER, "partial_update": EVERY_MEMBER,
+                    "export": ("manager",), "import_csv": ("manager",)}
 
     def org_queryset(self, org, membership):
         if self.action == "list":
@@ -494,7 +491,7 @@ class PolicyViewSet(OrgResourceViewSet):
 
     queryset = Organization.objects.none()
     serializer_class = PolicyOut
-    action_roles = {"partial_update": ("manager",)}
+    action_roles = {"retrieve": EVERY_MEMBER, "partial_update": ("manager",)}
 
     def org_queryset(self, org, membership):
         return Organization.objects.filter(pk=org.pk)

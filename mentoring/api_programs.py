@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from . import selectors_programs as sel
 from . import services_programs as svc
 from .api import _errors, _valid, OrgResourceViewSet
+from .api_viewsets import EVERY_MEMBER
 from .models_programs import Cohort, Pair, PairChange, PairingRun, Participant, Program
 
 MANAGER = ("manager",)
@@ -315,7 +316,9 @@ class PairViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgResourceV
 
     queryset = Pair.unscoped.none()
     serializer_class = PairOut
-    action_roles = {name: MANAGER for name in ("create", "lock", "unlock", "swap", "destroy")}
+    # Everyone lists the pairs they are in; managers see and change all of them.
+    action_roles = {"list": EVERY_MEMBER, "retrieve": EVERY_MEMBER,
+                    **{name: MANAGER for name in ("create", "lock", "unlock", "swap", "destroy")}}
 
     def org_queryset(self, org, membership):
         pairs = Pair.objects.for_org(org).select_related(*sel.PAIR_RELATED).order_by("cohort_id", "created_at", "id")

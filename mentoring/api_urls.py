@@ -6,7 +6,7 @@ from django.urls import Resolver404, include, path, re_path, resolve
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import SimpleRouter
 
-from . import api, api_audit
+from . import api, api_audit, api_data_rights
 
 router = SimpleRouter()
 router.register("tokens", api.TokenViewSet, basename="api-token")
@@ -19,6 +19,7 @@ org_router.register("invitations", api.InvitationViewSet, basename="api-invitati
 org_router.register("audit", api_audit.AuditEventViewSet, basename="api-audit")
 
 policy = api.PolicyViewSet.as_view({"get": "retrieve", "patch": "partial_update"})
+my_data = api_data_rights.MyDataViewSet.as_view({"get": "retrieve"})
 
 
 @csrf_exempt  # it changes nothing; without this an unknown path answered POST with an HTML CSRF page
@@ -42,6 +43,7 @@ def not_found(request, rest=""):
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="api-me"),
     path("orgs/<slug:org_slug>/policy/", policy, name="api-policy"),
+    path("orgs/<slug:org_slug>/me/export/", my_data, name="api-my-data"),
     path("orgs/<slug:org_slug>/", include(org_router.urls)),
     path("", include(router.urls)),
     re_path(r"^(?P<rest>(?s:.*))$", not_found),  # (?s): a path with a newline is API too

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from rest_framework import viewsets
 
+from .errors import NotPermitted
+from .mfa import mfa_message, mfa_missing
+from .services import require_role
 from .tenancy import resolve_org
+
+# An ``action_roles`` value: any active member of the org may call the action.
+EVERY_MEMBER: tuple[str, ...] = ()
 
 
 class OrgScopedViewSetMixin:
     """Resolves ``org_slug`` from the URL once, before any handler runs, and
     hands out querysets scoped to it.  Subclasses implement
     ``org_queryset(org, membership)``; overriding ``get_queryset`` is refused at
-    class creation so nobody bypasses the scoping by accident."""
+    class creation so nobody bypasses the scoping by accident.
+
+    ``action_roles`` declares, for every routed action, who may call it: a tuple
+    of roles, or ``EVERY_MEMBER``. It is checked after the org is resolved (an
+    outsider gets 404 before a member without the role gets 403) and read by the
+    role matrix (tests/test_role_matrix.py), which fails for an undeclared action."""
+
+    action_roles: dict[str, tuple[str, ...]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -21,6 +34,11 @@ class OrgScopedViewSetMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self.org, self.membership = resolve_org(request, kwargs["org_slug"])
+        if mfa_missing(self.membership):
+            raise NotPermitted(mfa_message(self.org))
+        roles = self.action_roles.get(self.action)
+        if roles:
+            require_role(self.membership, *roles)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation

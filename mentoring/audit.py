@@ -103,6 +103,18 @@ def audit_redact_member(*, org: Organization, membership: Membership, replacemen
         target_label=replacement)
     snapshots = 0
     needles = [value for value in (membership.email, membership.display_name) if value]
+    # Other targets that name them (an invitation to their email) and their API tokens (named by them).
+    if needles:
+        named = Q()
+        for needle in needles:
+            named |= Q(target_label__icontains=needle)
+        for event in events.filter(named).exclude(target_type="membership").only("id", "target_label"):
+            snapshots += events.filter(pk=event.pk).dangerously_redact(
+                target_label=_scrub(event.target_label, needles, replacement))
+    if membership.user_id:
+        token_ids = [str(pk) for pk in ApiToken.objects.filter(user_id=membership.user_id).values_list("pk", flat=True)]
+        snapshots += events.filter(target_type="apitoken", target_id__in=token_ids).dangerously_redact(
+            target_label=f"API token of {replacement}", before=None, after=None)
     if needles:
         touched = Q()
         for needle in needles:

@@ -154,6 +154,13 @@ class OrgPolicyForm(forms.Form):
     cohort_ratio = forms.IntegerField(label="Mentees per mentor in a cohort", min_value=1, max_value=20)
     k_anonymity = forms.IntegerField(label="Smallest group shown in dashboards (k)", min_value=2, max_value=50,
                                      help_text="Smaller groups are suppressed to protect privacy.")
+    timebank_starting_grant = forms.IntegerField(
+        label="Starting time-bank grant (minutes)", min_value=0, max_value=600,
+        help_text="Credit each member starts with to book sessions in network programs.")
+    require_mfa_for_staff = forms.BooleanField(
+        label="Require two-factor authentication for program managers and HR", required=False,
+        help_text="Without it they are sent to set it up before they can use this organisation, "
+                  "and cannot create API tokens.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

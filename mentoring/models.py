@@ -91,6 +91,11 @@ class Organization(models.Model):
     k_anonymity = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(2), MaxValueValidator(50)],
         help_text="Groups smaller than this are suppressed in dashboards.")
+    timebank_starting_grant = models.PositiveSmallIntegerField(
+        default=60, validators=[MaxValueValidator(600)],
+        help_text="Time-bank minutes every member starts with (network programs).")
+    require_mfa_for_staff = models.BooleanField(
+        default=False, help_text="Program managers and HR viewers must use two-factor authentication.")
 
     class Meta:
         ordering = ["name"]
@@ -318,6 +323,29 @@ class PeopleImport(OrgOwned):
         return self.filename or str(self.id)
 
 
+class OutboxMessage(models.Model):
+    """A Celery task to send, written in the caller's transaction (mentoring/outbox.py): work that needs
+    the broker is kept while Redis is down and published when it is back. Not tenant data: a task
+    name and its JSON arguments (ids), like the broker message it stands for."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True),
+                                name="outbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.task} ({'sent' if self.sent_at else 'pending'})"
+
+
 class Heartbeat(models.Model):
     """Last time a background process proved it runs (written by a beat task)."""
 
@@ -328,6 +356,8 @@ class Heartbeat(models.Model):
         return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
 
 from .models_programs import *  # noqa: E402,F401,F403
+from .models_timebank import *  # noqa: E402,F401,F403
+from .models_external import *  # noqa: E402,F401,F403
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -369,6 +399,25 @@ class AuditEvent(OrgOwned):
         TOKEN_CREATE = "token.create", "API token created"
         TOKEN_REVOKE = "token.revoke", "API token revoked"
         AUDIT_EXPORT = "audit.export", "Audit log exported"
+        WEBHOOK_UPDATE = "webhook.update", "Webhook changed"
+        WEBHOOK_ROTATE_SECRET = "webhook.rotate_secret", "Webhook secret renewed"
+        TIMEBANK_ADJUST = "timebank.adjust", "Time-bank balance adjusted"
+        # External mentors (issue 3)
+        AGREEMENT_TEMPLATE_UPDATE = "agreement_template.update", "Agreement template changed"
+        EXTERNAL_TERMS_SET = "external_terms.set", "External mentor terms set"
+        AGREEMENT_ACCEPT = "agreement.accept", "Agreement accepted"
+        COMPENSATION_EXPORT = "compensation.export", "Compensation statement exported"
+        DATA_EXPORT = "data.export", "Own data exported"
+        MEMBER_ERASE = "member.erase", "Person's data erased"
+        # metrics inputs (metrics/services_events*.py)
+        ROLE_EVENT_CREATE = "role_event.create", "Role event recorded"
+        ROLE_EVENT_UPDATE = "role_event.update", "Role event corrected"
+        ROLE_EVENT_DELETE = "role_event.delete", "Role event deleted"
+        RAMP_DEFINITION_CHANGE = "ramp_definition.change", "Ramp milestone definition changed"
+        RAMP_DEFINITION_DELETE = "ramp_definition.delete", "Ramp milestone definition deleted"
+        RAMP_MILESTONE_CREATE = "ramp_milestone.create", "Ramp milestone recorded"
+        RAMP_MILESTONE_DELETE = "ramp_milestone.delete", "Ramp milestone deleted"
+        EVENTS_IMPORT = "metrics.import", "Role events or milestones imported"
 
     actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL,

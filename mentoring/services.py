@@ -17,13 +17,15 @@ from django.utils import timezone
 from . import people_csv, selectors
 from .audit import Action, audit_record, audit_record_for_user
 from .errors import Conflict, DomainError, NotPermitted
+from .mfa import has_mfa, tokens_refused_without_mfa
 from .models import (ROLES, ApiToken, Invitation, Membership, Organization, PeopleImport,
                      Skill, User, WorkItem)
 
 logger = logging.getLogger(__name__)
 INVITATION_LIFETIME = timedelta(days=14)
 POLICY_FIELDS = ("name", "time_zone", "session_min_minutes", "session_max_minutes", "mentee_weekly_cap",
-                 "mentor_weekly_cap", "cohort_ratio", "k_anonymity")
+                 "mentor_weekly_cap", "cohort_ratio", "k_anonymity", "timebank_starting_grant",
+                 "require_mfa_for_staff")
 PROFILE_FIELDS = ("display_name", "title", "team", "time_zone", "working_hours_start", "working_hours_end",
                   "hire_date", "role_start_date", "is_external", "hourly_rate", "currency")
 
@@ -49,6 +51,10 @@ def org_policy_update(*, actor: Membership, org: Organization, **changes) -> Org
     if unknown:
         raise DomainError(f"Not a policy setting: {', '.join(sorted(unknown))}.")
     org = Organization.objects.select_for_update().get(pk=org.pk)
+    if changes.get("require_mfa_for_staff") and not org.require_mfa_for_staff and not has_mfa(actor.user):
+        # Turning it on would lock the manager out at once: they set up theirs first.
+        raise DomainError("Turn on two-factor authentication for your own account first.",
+                          field="require_mfa_for_staff")
     before = {name: getattr(org, name) for name in changes}
     for name, value in changes.items():
         setattr(org, name, value)
@@ -454,6 +460,9 @@ def token_issue(*, user: User, name: str = "API token") -> tuple[ApiToken, str]:
     name = (name or "").strip() or "API token"
     if len(name) > 80:
         raise DomainError("At most 80 characters.", field="name")
+    refused = tokens_refused_without_mfa(user)
+    if refused:
+        raise NotPermitted(refused)
     raw = ApiToken.generate()
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.hash(raw))

@@ -20,11 +20,13 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from . import selectors_programs as sel
 from .errors import Conflict, DomainError
 from .models import Membership
+from .outbox import enqueue_on_commit
 from .models_programs import (COHORT_MAX_LENGTH, COHORT_MIN_LENGTH, Cohort, Pair, PairChange, PairingRun,
                               Participant, Program)
 from .pairing import solver
@@ -263,13 +265,13 @@ def pairing_run(*, actor: Membership, cohort: Cohort) -> PairingRun:
             run = PairingRun.objects.for_org(org).create(
                 organization=org, cohort=cohort, requested_by=actor, mentee_count=mentees,
                 in_background=mentees >= BACKGROUND_FROM_MENTEES, stage="Queued")
+            if run.in_background:
+                from .tasks_programs import pairing_run_task
+
+                enqueue_on_commit(pairing_run_task, str(run.pk))  # kept in the outbox if Redis is down
     except IntegrityError:
         raise Conflict("Pairing is already running for this cohort.") from None
-    if run.in_background:
-        from .tasks_programs import pairing_run_task
-
-        transaction.on_commit(lambda: pairing_run_task.delay(str(run.pk)))
-    else:
+    if not run.in_background:
         pairing_run_execute(run=run)
         run.refresh_from_db()
     return run
@@ -493,8 +495,33 @@ def cohort_publish(*, actor: Membership, cohort: Cohort) -> Cohort:
     cohort.save(update_fields=["status", "published_at"])
     _record(cohort, actor, PairChange.Action.PUBLISH, f"Published {len(pairs)} pair(s)",
             after={"pairs": [_pair_view(p) for p in pairs[:500]]})
+    _notify_pairs(cohort, pairs)
     transaction.on_commit(lambda: _send_pair_emails(cohort, pairs))
     return cohort
+
+
+def _notify_pairs(cohort: Cohort, pairs: list[Pair]) -> None:
+    """In-app, in the publishing transaction: one notification per mentee and
+    one per mentor (however many mentees they have), linking to their pairing."""
+    from sessions_app.models_nudges import Notification
+
+    org = cohort.organization
+    link = reverse("org_home", kwargs={"org_slug": org.slug}) + "#my-pairing"
+    where = f"{cohort.program.name} · {cohort.name}"
+    by_mentor: dict = {}
+    notes = []
+    for pair in pairs:
+        by_mentor.setdefault(pair.mentor_id, (pair.mentor, []))[1].append(pair.mentee.membership.display_name)
+        notes.append(Notification(organization=org, recipient_id=pair.mentee.membership_id, link=link,
+                                  title=f"Your mentor: {pair.mentor.membership.display_name}"[:200],
+                                  body=f"You are paired with {pair.mentor.membership.display_name} in {where}, "
+                                       f"until {cohort.ends_on:%d %B %Y}."))
+    for mentor, mentees in by_mentor.values():
+        notes.append(Notification(organization=org, recipient_id=mentor.membership_id, link=link,
+                                  title=f"Your mentee{'s' * (len(mentees) != 1)} in {where}"[:200],
+                                  body=f"You mentor {', '.join(sorted(mentees))} in {where}, "
+                                       f"until {cohort.ends_on:%d %B %Y}."))
+    Notification.objects.for_org(org).bulk_create(notes, batch_size=1000)
 
 
 def _send_pair_emails(cohort: Cohort, pairs: list[Pair]) -> None:

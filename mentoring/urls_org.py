@@ -28,3 +28,11 @@ urlpatterns += [
     path("audit/", audit.audit_log, name="audit_log"),
     path("audit/export.csv", audit.audit_log_export, name="audit_log_export"),
 ]
+
+from .views import data_rights  # noqa: E402 - appended: data rights (own export; erasure by managers)
+
+urlpatterns += [
+    path("me/data/", data_rights.my_data, name="my_data"),
+    path("me/data/export.json", data_rights.my_data_export, name="my_data_export"),
+    path("members/<uuid:member_id>/erase/", data_rights.member_erase, name="member_erase"),
+]

@@ -135,3 +135,9 @@ class MetricSnapshot(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.metric} {self.scope}:{self.scope_key} {self.period_start}…{self.period_end}"
+
+
+# Kept in its own module (the inputs' import between preview and apply); imported so Django sees it.
+from .models_imports import EventImport  # noqa: E402
+
+__all__ += ["EventImport"]

@@ -113,6 +113,7 @@ class HistorySummary:
     surveys: int = 0
     kudos: int = 0
     seconds: float = 0.0
+    programs: dict = field(default_factory=dict)  # mentoring/demo_programs.py (issue 3)
 
 
 @dataclass(slots=True, eq=False)  # identity, not field equality: pools hold the same objects
@@ -164,6 +165,11 @@ def seed_org(org: Organization, *, org_index: int, weeks: int, seed: int) -> His
     history.plan(pairs)
     history.colleague_kudos()
     history.write(summary)
+    # Programs with past published cohorts from these pairs, and external mentors' terms (issue 3).
+    from mentoring import demo_programs
+
+    summary.programs = demo_programs.seed_org(org, pairs=[(mentee.id, mentor.id) for mentee, mentor in pairs],
+                                              anchor=anchor, weeks=weeks, rng=rng)
     return summary
 
 

@@ -117,6 +117,9 @@ class MentoringSession(OrgOwned):
     # Bumped on every change the participants' calendars must see (RFC 5545 SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
     booked_by = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The program it was booked in: a network program spends time-bank credit.
+    program = models.ForeignKey("mentoring.Program", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="sessions")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

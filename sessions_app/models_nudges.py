@@ -15,7 +15,8 @@ from django.db.models import Q
 from mentoring.models import Membership
 from mentoring.tenancy import OrgOwned
 
-__all__ = ["NudgeKind", "Nudge", "Notification", "NudgePreference", "OrgNudgeSetting"]
+__all__ = ["NudgeKind", "Nudge", "Notification", "NudgePreference", "OrgNudgeSetting", "WeeklyDigest", "OrgWebhook",
+           "WebhookDelivery"]
 
 
 class NudgeKind(models.TextChoices):
@@ -25,6 +26,13 @@ class NudgeKind(models.TextChoices):
     NEXT_STEP_OVERDUE = "next_step_overdue", "Next step overdue"
     SESSION_UNLOGGED = "session_unlogged", "Session not logged yet"
     SURVEY_PENDING = "survey_pending", "Survey not answered yet"
+    # Programs and the weekly ritual (issue 5, second part): services/nudges_programs.py, nudges_digest.py.
+    NO_SESSION_14D = "no_session_14d", "No session in 14 days"
+    STALLED_PAIR = "stalled_pair", "Pair has not met in 21 days"
+    MENTOR_LOAD = "mentor_load", "Mentor carrying too much"
+    WEEKLY_DIGEST = "weekly_digest", "Weekly digest"
+    # External mentors (issue 3): to program managers.
+    TRIAL_ENDING = "trial_ending", "External mentor's paid trial ending"
 
 
 class Nudge(OrgOwned):
@@ -114,3 +122,65 @@ class OrgNudgeSetting(OrgOwned):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "kind"], name="org_nudge_setting_once")]
+
+
+# --- Weekly digest and outbound webhook -------------------------------------------------------------
+
+class WeeklyDigest(OrgOwned):
+    """The digest of one ISO week of one organisation: created once (unique),
+    when Monday morning comes in the org's zone; its nudges and webhook post hang off it."""
+
+    week_start = models.DateField(help_text="Monday of the ISO week the digest covers.")
+    recipients = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-week_start"]
+        constraints = [models.UniqueConstraint(fields=["organization", "week_start"], name="weekly_digest_once")]
+
+
+class OrgWebhook(OrgOwned):
+    """An organisation's optional outbound webhook (Slack-compatible JSON).
+    Bodies are signed with HMAC-SHA256 under ``secret`` (docs/nudges.md)."""
+
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="org_webhook_one_per_org")]
+
+    @property
+    def masked_secret(self) -> str:
+        return f"{self.secret[:4]}…{self.secret[-2:]}" if self.secret else ""
+
+
+class WebhookDelivery(OrgOwned):
+    """One post to the org's webhook: one per (event, subject, period) under a
+    unique constraint, claimed with a compare-and-swap, retried with back-off."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    event = models.CharField(max_length=40)
+    subject_id = models.UUIDField()
+    period = models.CharField(max_length=40, blank=True)
+    body = models.TextField(help_text="The exact JSON that is signed and sent.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["organization", "event", "subject_id", "period"],
+                                               name="webhook_delivery_once")]
+        indexes = [models.Index(fields=["next_attempt_at"], condition=Q(status="pending"),
+                                name="webhook_delivery_due")]

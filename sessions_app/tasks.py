@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from mentoring.outbox import enqueue_on_commit
+
 from .models import ExternalCalendar
 from .services.calendars import calendar_sync, calendars_due_for_sync
 
@@ -30,7 +32,7 @@ def sync_due_calendars() -> int:
     """The beat sweep: one task per calendar due, so a slow server delays only its own."""
     due = calendars_due_for_sync()
     for calendar_id in due:
-        sync_calendar.delay(str(calendar_id))
+        enqueue_on_commit(sync_calendar, str(calendar_id))
     return len(due)
 
 

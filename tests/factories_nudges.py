@@ -46,3 +46,28 @@ class NudgeFactory(ModelFactory):
     due_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=5))
     deliver_after = factory.SelfAttribute("due_at")
     payload = factory.LazyAttribute(lambda n: {"title": n.step.title, "due": n.step.due_date.isoformat()})
+
+
+# --- Nudges, second part: program nudges, digest, webhook ---------------------------------------------
+
+def this_iso_week() -> str:
+    year, week, _ = timezone.now().isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def nudges_world(org, member, session):
+    """Org-A rows of the second part for the cross-tenant matrix: a failed nudge,
+    a webhook with a failed post, and a digest."""
+    from types import SimpleNamespace
+
+    from sessions_app.models import OrgWebhook, WebhookDelivery, WeeklyDigest
+
+    failed = NudgeFactory(step__session=session, step__owner=member, status=Nudge.Status.FAILED, attempts=5,
+                          last_error="SMTPException: Acmefailure")
+    hook = OrgWebhook.unscoped.create(organization=org, url="https://hooks.acme.test/acmehook", secret="s" * 43)
+    delivery = WebhookDelivery.unscoped.create(
+        organization=org, event="weekly_digest", subject_id=hook.pk, period="2026-W14", body="{}",
+        status=WebhookDelivery.Status.FAILED, attempts=5, last_error="HTTP 500: Acmehookfail",
+        next_attempt_at=timezone.now())
+    digest = WeeklyDigest.unscoped.create(organization=org, week_start=timezone.localdate())
+    return SimpleNamespace(failed=failed, webhook=hook, delivery=delivery, digest=digest)

@@ -470,7 +470,8 @@ def test_calendars_due_are_url_calendars_never_synced_or_synced_over_an_hour_ago
     assert set(due) == {never.pk, stale.pk}
 
 
-def test_the_sweep_syncs_every_calendar_due(mentor, ics_server, tomorrow, monkeypatch):
+def test_the_sweep_syncs_every_calendar_due(mentor, ics_server, tomorrow, monkeypatch,
+                                           django_capture_on_commit_callbacks):
     from mentoring.celery import app
 
     monkeypatch.setitem(app.conf, "task_always_eager", True)  # runs sync_calendar in-process
@@ -479,6 +480,7 @@ def test_the_sweep_syncs_every_calendar_due(mentor, ics_server, tomorrow, monkey
     subscribe(mentor, ics_server)
     subscribe(other, ics_server)
 
-    assert sync_due_calendars() == 2
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox publishes on commit
+        assert sync_due_calendars() == 2
     assert (len(busy_of(mentor)), len(busy_of(other))) == (3, 3)
     assert sync_due_calendars() == 0

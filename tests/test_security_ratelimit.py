@@ -18,7 +18,8 @@ def sign_in(client, email, password, ip="198.51.100.7"):
 
 
 def test_the_rate_limit_cache_is_redis():
-    assert type(caches["default"]).__name__ == "RedisCache"
+    # mentoring.cache.TolerantRedisCache: Redis, degrading (closed for claims) when Redis is down.
+    assert type(caches["default"]).__name__ == "TolerantRedisCache"
 
 
 def test_five_failed_sign_ins_block_the_account_even_with_the_right_password(manager, password):

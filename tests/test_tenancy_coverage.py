@@ -40,6 +40,19 @@ from tests.sessions_world import sessions_world
 from sessions_app.models_nudges import Notification, Nudge, NudgePreference, OrgNudgeSetting
 from mentoring.models import AuditEvent
 from tests.factories_nudges import NudgeFactory
+from sessions_app.models_nudges import OrgWebhook, WebhookDelivery, WeeklyDigest
+from tests.factories_nudges import nudges_world, this_iso_week
+
+THIS_WEEK = f"?week={this_iso_week()}"
+from mentoring.models import MentorListing, SessionRequest, TimeAccount, TimeEntry
+from tests.network_world import network_world
+from mentoring.models_external import EngagementAgreement, EngagementTemplate, ExternalTerms
+from tests.external_world import external_world
+# --- metrics inputs (metrics-data) ---
+from metrics.models import EventImport, RampMilestone, RampMilestoneDefinition, RoleEvent
+from tests.metrics_events_world import events_world
+# --- end metrics inputs (metrics-data) ---
+from metrics.models import MetricSnapshot  # dashboards (metrics-dash)
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # A page view without a method restriction answers every method like GET.
@@ -55,6 +68,9 @@ class Case:
     is_list: the route lists org rows; the outsider's own list must show none of org A.
     member: who in org A can reach it (the control request).
     query: query string for the list checks (e.g. a search that would match org-A rows).
+    reached_by: for a route with an object id, the org-A roles whose world member reaches that object
+        (the others are refused by an object rule: not a participant, not the owner); None = every
+        role the route declares (tests/test_role_matrix.py). A dict gives it per method.
     """
 
     kwargs: Callable[[SimpleNamespace], dict] = lambda w: {}
@@ -62,6 +78,7 @@ class Case:
     is_list: bool = False
     member: str = "manager"
     query: str = ""
+    reached_by: tuple[str, ...] | dict[str, tuple[str, ...]] | None = None
 
 
 def person(w):
@@ -90,8 +107,56 @@ def sess(attr, key="id"):
     return lambda w: {key: getattr(w.sessions, attr).pk}
 
 
+def net(attr, key="id"):
+    """URL kwargs of an org-A network-model row (tests/network_world.py)."""
+    return lambda w: {key: getattr(w.network, attr).pk}
+def ext_mentor(key="id"):
+    """URL kwargs of org A's external mentor (tests/external_world.py)."""
+    return lambda w: {key: w.external.mentor.pk}
+
+
+def ev(attr, key="id"):
+    """URL kwargs of an org-A metrics input row (tests/metrics_events_world.py)."""
+    return lambda w: {key: getattr(w.events, attr).pk}
+
+
 # Every org-scoped route (its pattern has ``org_slug``), by URL name.
 COVERAGE: dict[str, Case] = {
+    # --- metrics inputs (metrics-data): metrics/urls_events.py (managers and HR; "my_progress": own figures) ---
+    "role_event_list": Case(is_list=True),
+    "role_event_create": Case(methods=("GET", "POST")),
+    "role_event_edit": Case(kwargs=ev("event", "event_id"), methods=("GET", "POST")),
+    "role_event_delete": Case(kwargs=ev("event", "event_id"), methods=("GET", "POST")),
+    "ramp_definition_list": Case(is_list=True, member="hr", methods=("GET", "POST")),
+    "ramp_definition_edit": Case(kwargs=ev("definition", "definition_id"), methods=("GET", "POST")),
+    "ramp_definition_delete": Case(kwargs=ev("definition", "definition_id"), methods=("GET", "POST")),
+    "ramp_milestone_list": Case(is_list=True, member="hr"),
+    "ramp_milestone_create": Case(methods=("GET", "POST")),
+    "ramp_milestone_delete": Case(kwargs=ev("milestone", "milestone_id"), methods=("GET", "POST")),
+    "event_import": Case(methods=("GET", "POST")),
+    "event_import_preview": Case(kwargs=ev("event_import", "import_id"), methods=("GET", "POST")),
+    "event_import_template": Case(kwargs=lambda w: {"kind": "events"}),
+    "my_progress": Case(member="mentee"),
+    # API: metrics/api_urls.py (events block)
+    "api-role-event-list": Case(is_list=True, methods=("GET", "POST")),
+    "api-role-event-detail": Case(kwargs=ev("event"), methods=("GET", "PATCH", "DELETE")),
+    "api-role-event-import-csv": Case(methods=("POST",)),
+    "api-ramp-definition-list": Case(is_list=True, member="hr", methods=("GET", "POST")),
+    "api-ramp-definition-detail": Case(kwargs=ev("definition"), methods=("GET", "PATCH", "DELETE")),
+    "api-ramp-milestone-list": Case(is_list=True, methods=("GET", "POST")),
+    "api-ramp-milestone-detail": Case(kwargs=ev("milestone"), methods=("GET", "DELETE")),
+    "api-ramp-milestone-import-csv": Case(methods=("POST",)),
+    # --- end metrics inputs (metrics-data) ---
+    # --- dashboards (metrics-dash): metrics/urls.py + metrics/api_urls.py (HR and managers; recompute: managers) ---
+    "metrics_dashboard": Case(member="hr"),
+    "metrics_dashboard_export": Case(member="hr"),
+    "metrics_dashboard_chart": Case(kwargs=lambda w: {"chart": "durations"}, member="hr"),
+    "metrics_recompute": Case(methods=("POST",)),
+    "metrics_recompute_progress": Case(),
+    "api-metrics-dashboard-list": Case(member="hr"),
+    "api-metrics-dashboard-recompute": Case(methods=("POST",)),
+    "api-metrics-dashboard-recompute-progress": Case(),
+    # --- end dashboards (metrics-dash) ---
     # HTML: mentoring/urls_programs.py (program managers)
     "program_list": Case(is_list=True),
     "program_create": Case(methods=("GET", "POST")),
@@ -123,7 +188,7 @@ COVERAGE: dict[str, Case] = {
     "api-participant-list": Case(is_list=True, methods=("GET", "POST")),
     "api-participant-detail": Case(kwargs=prog("participant"), methods=("GET", "PATCH", "DELETE")),
     "api-pair-list": Case(is_list=True, methods=("GET", "POST")),
-    "api-pair-detail": Case(kwargs=prog("pair"), methods=("GET", "DELETE")),
+    "api-pair-detail": Case(kwargs=prog("pair"), methods=("GET", "DELETE"), reached_by=("manager",)),
     "api-pair-lock": Case(kwargs=prog("pair"), methods=("POST",)),
     "api-pair-unlock": Case(kwargs=prog("pair"), methods=("POST",)),
     "api-pair-swap": Case(kwargs=prog("pair"), methods=("POST",)),
@@ -136,7 +201,7 @@ COVERAGE: dict[str, Case] = {
     "people_import_template": Case(methods=ANY_METHOD),
     "people_import_preview": Case(kwargs=lambda w: {"import_id": w.people_import.pk}, methods=("GET", "POST")),
     "person_detail": Case(kwargs=person, methods=ANY_METHOD),
-    "person_edit": Case(kwargs=person, methods=("GET", "POST")),
+    "person_edit": Case(kwargs=person, methods=("GET", "POST"), reached_by=("manager",)),
     "members": Case(is_list=True, methods=ANY_METHOD),
     "member_roles": Case(kwargs=member, methods=("POST",)),
     "member_deactivate": Case(kwargs=member, methods=("GET", "POST")),
@@ -152,21 +217,29 @@ COVERAGE: dict[str, Case] = {
     "api-member-deactivate": Case(kwargs=api_id("mentee"), methods=("POST",)),
     "api-member-reactivate": Case(kwargs=api_id("mentee"), methods=("POST",)),
     "api-person-list": Case(is_list=True, query="?q=wrangling"),
-    "api-person-detail": Case(kwargs=api_id("person"), methods=("GET", "PATCH")),
+    # Everyone reads a profile; a manager or the person themself changes it.
+    "api-person-detail": Case(kwargs=api_id("person"), methods=("GET", "PATCH"), reached_by={"PATCH": ("manager",)}),
     "api-person-export": Case(is_list=True),
     "api-person-import-csv": Case(methods=("POST",)),
     "api-invitation-list": Case(is_list=True, methods=("GET", "POST")),
     "api-invitation-detail": Case(kwargs=api_id("invitation"), methods=("DELETE",)),
     # HTML: sessions_app/urls_loop.py (sessions and steps: their participants; agendas and counts: managers)
     "session_list": Case(is_list=True, member="mentee", methods=ANY_METHOD),
-    "session_detail": Case(kwargs=sess("session", "session_id"), member="mentee", methods=ANY_METHOD),
-    "session_log": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST")),
-    "session_survey": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST")),
-    "session_note": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",)),
-    "session_kudos": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",)),
+    "session_detail": Case(kwargs=sess("session", "session_id"), member="mentee", methods=ANY_METHOD,
+                           reached_by=("mentor", "mentee")),
+    "session_log": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST"),
+                        reached_by=("mentor", "mentee")),
+    "session_survey": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("GET", "POST"),
+                           reached_by=("mentor", "mentee")),
+    "session_note": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",),
+                         reached_by=("mentor", "mentee")),
+    "session_kudos": Case(kwargs=sess("session", "session_id"), member="mentee", methods=("POST",),
+                          reached_by=("mentor", "mentee")),
     "next_step_list": Case(is_list=True, member="mentee", methods=ANY_METHOD),
-    "next_step_complete": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",)),
-    "next_step_reopen": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",)),
+    "next_step_complete": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",),
+                               reached_by=("mentee",)),
+    "next_step_reopen": Case(kwargs=sess("step", "step_id"), member="mentee", methods=("POST",),
+                             reached_by=("mentee",)),
     # Not is_list: the outsider (a manager, not a mentor) has no such page under their own org.
     "mentees_next_steps": Case(member="mentor", methods=ANY_METHOD),
     "next_steps_overview": Case(methods=ANY_METHOD),
@@ -178,44 +251,120 @@ COVERAGE: dict[str, Case] = {
     # HTML: sessions_app/urls_booking.py (a member's own availability; booking by participants or managers)
     "availability": Case(member="mentee", methods=("GET", "POST")),
     "focus_block_add": Case(member="mentee", methods=("POST",)),
-    "focus_block_remove": Case(kwargs=sess("block", "block_id"), member="mentee", methods=("GET", "POST")),
+    "focus_block_remove": Case(kwargs=sess("block", "block_id"), member="mentee", methods=("GET", "POST"),
+                               reached_by=("mentee",)),
     "calendar_upload": Case(member="mentee", methods=("POST",)),
     "calendar_subscribe": Case(member="mentee", methods=("POST",)),
-    "calendar_sync": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("POST",)),
-    "calendar_delete": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("GET", "POST")),
+    "calendar_sync": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("POST",),
+                          reached_by=("mentee",)),
+    "calendar_delete": Case(kwargs=sess("calendar", "calendar_id"), member="mentee", methods=("GET", "POST"),
+                            reached_by=("mentee",)),
     "calendar_feed_rotate": Case(member="mentee", methods=("GET", "POST")),
     "book": Case(member="mentee", methods=("GET", "POST")),
-    "session_reschedule": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST")),
-    "session_cancel": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST")),
+    "session_reschedule": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST"),
+                               reached_by=("manager", "mentor", "mentee")),
+    "session_cancel": Case(kwargs=sess("booked", "session_id"), member="mentee", methods=("GET", "POST"),
+                           reached_by=("manager", "mentor", "mentee")),
     # API: sessions_app/api/urls_booking.py
     "booking-slots": Case(member="mentee"),
     "booking-availability": Case(member="mentee", methods=("GET", "PUT")),
     "booking-session-book": Case(member="mentee", methods=("POST",)),
-    "booking-session-reschedule": Case(kwargs=sess("booked"), member="mentee", methods=("POST",)),
-    "booking-session-cancel": Case(kwargs=sess("booked"), member="mentee", methods=("POST",)),
+    "booking-session-reschedule": Case(kwargs=sess("booked"), member="mentee", methods=("POST",),
+                                       reached_by=("manager", "mentor", "mentee")),
+    "booking-session-cancel": Case(kwargs=sess("booked"), member="mentee", methods=("POST",),
+                                   reached_by=("manager", "mentor", "mentee")),
     "booking-calendar-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
-    "booking-calendar-detail": Case(kwargs=sess("calendar"), member="mentee", methods=("GET", "DELETE")),
-    "booking-calendar-sync": Case(kwargs=sess("calendar"), member="mentee", methods=("POST",)),
+    "booking-calendar-detail": Case(kwargs=sess("calendar"), member="mentee", methods=("GET", "DELETE"),
+                                    reached_by=("mentee",)),
+    "booking-calendar-sync": Case(kwargs=sess("calendar"), member="mentee", methods=("POST",), reached_by=("mentee",)),
     # API: sessions_app/api/urls_loop.py
     "api-session-list": Case(is_list=True, member="mentee"),
-    "api-session-detail": Case(kwargs=sess("session"), member="mentee"),
-    "api-session-log": Case(kwargs=sess("session"), member="mentee", methods=("POST",)),
-    "api-session-note": Case(kwargs=sess("session"), member="mentee", methods=("GET", "PUT")),
-    "api-session-survey": Case(kwargs=sess("session"), member="mentee", methods=("POST",)),
+    "api-session-detail": Case(kwargs=sess("session"), member="mentee", reached_by=("mentor", "mentee")),
+    "api-session-log": Case(kwargs=sess("session"), member="mentee", methods=("POST",),
+                            reached_by=("mentor", "mentee")),
+    "api-session-note": Case(kwargs=sess("session"), member="mentee", methods=("GET", "PUT"),
+                             reached_by=("mentor", "mentee")),
+    "api-session-survey": Case(kwargs=sess("session"), member="mentee", methods=("POST",),
+                               reached_by=("mentor", "mentee")),
     "api-next-step-list": Case(is_list=True, member="mentee"),
-    "api-next-step-complete": Case(kwargs=sess("step"), member="mentee", methods=("POST",)),
-    "api-next-step-reopen": Case(kwargs=sess("step"), member="mentee", methods=("POST",)),
+    "api-next-step-complete": Case(kwargs=sess("step"), member="mentee", methods=("POST",), reached_by=("mentee",)),
+    "api-next-step-reopen": Case(kwargs=sess("step"), member="mentee", methods=("POST",), reached_by=("mentee",)),
     "api-kudos-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
     # HTML: sessions_app/urls_notifications.py (a member's own notifications and preferences)
     "notification_list": Case(is_list=True, methods=ANY_METHOD),
     "notification_read_all": Case(methods=("POST",)),
-    "notification_read": Case(kwargs=lambda w: {"notification_id": w.notification.pk}, methods=("POST",)),
+    "notification_read": Case(kwargs=lambda w: {"notification_id": w.notification.pk}, methods=("POST",),
+                              reached_by=("manager",)),
     "notification_preferences": Case(methods=("GET", "POST")),
     "nudge_kinds": Case(methods=("POST",)),
+    # HTML: sessions_app/urls_nudges.py (suggested slots, the digest; managers: activity and webhook)
+    "book_suggested": Case(member="mentee", methods=("GET", "POST")),
+    "digest": Case(is_list=True, member="mentee", query=THIS_WEEK),
+    "nudge_activity": Case(is_list=True),
+    "nudge_retry": Case(kwargs=lambda w: {"nudge_id": w.nudges.failed.pk}, methods=("POST",)),
+    "webhook_settings": Case(is_list=True, methods=("GET", "POST")),
+    "webhook_rotate": Case(methods=("GET", "POST")),
+    "webhook_test": Case(methods=("POST",)),
+    "webhook_delivery_retry": Case(kwargs=lambda w: {"delivery_id": w.nudges.delivery.pk}, methods=("POST",)),
     # Audit log (managers): mentoring/urls_org.py and mentoring/api_urls.py
+    # External mentors and participants' own goals (issue 3): mentoring/urls_external.py, api_external_urls.py
+    "external_mentors": Case(is_list=True),
+    "agreement_template": Case(methods=("GET", "POST")),
+    "external_terms": Case(kwargs=ext_mentor("mentor_id"), methods=("GET", "POST")),
+    "external_statement": Case(kwargs=ext_mentor("mentor_id")),
+    "external_statement_csv": Case(kwargs=ext_mentor("mentor_id")),
+    "my_agreement": Case(member="external_mentor"),
+    "agreement_accept": Case(kwargs=lambda w: {"agreement_id": w.external.agreement.pk}, member="external_mentor",
+                             methods=("POST",)),
+    "my_participations": Case(is_list=True, member="mentee"),
+    "participation_goals": Case(kwargs=lambda w: {"participant_id": w.programs.participant.pk}, member="mentee",
+                                methods=("GET", "POST")),
+    "api-agreement-template": Case(methods=("GET", "PATCH")),
+    "api-external-mentor-list": Case(is_list=True),
+    "api-external-mentor-detail": Case(kwargs=ext_mentor()),
+    "api-external-mentor-terms": Case(kwargs=ext_mentor(), methods=("PUT",)),
+    "api-external-mentor-statement": Case(kwargs=ext_mentor()),
+    "api-external-mentor-statement-csv": Case(kwargs=ext_mentor()),
+    "api-agreement-list": Case(is_list=True),
+    "api-agreement-detail": Case(kwargs=lambda w: {"id": w.external.agreement.pk}),
+    "api-agreement-accept": Case(kwargs=lambda w: {"id": w.external.agreement.pk}, member="external_mentor",
+                                 methods=("POST",)),
+    "api-my-participation-list": Case(is_list=True, member="mentee"),
+    "api-my-participation-detail": Case(kwargs=lambda w: {"id": w.programs.participant.pk}, member="mentee",
+                                        methods=("GET", "PATCH")),
     "audit_log": Case(is_list=True),
     "audit_log_export": Case(is_list=True),
     "api-audit-list": Case(is_list=True),
+    # Network model and time-bank (issue 3): HTML mentoring/urls_network.py, API mentoring/api_network_urls.py.
+    # Not is_list: with one network program the page redirects to its directory.
+    "directory_home": Case(member="mentee"),
+    "directory": Case(kwargs=net("program", "program_id"), member="mentee"),
+    "listing_edit": Case(kwargs=net("program", "program_id"), member="mentor", methods=("GET", "POST")),
+    "session_request_create": Case(kwargs=net("listing", "listing_id"), member="mentee", methods=("GET", "POST")),
+    "session_request_list": Case(is_list=True, member="mentee"),
+    "session_request_accept": Case(kwargs=net("request", "request_id"), member="mentor", methods=("POST",)),
+    "session_request_decline": Case(kwargs=net("request", "request_id"), member="mentor", methods=("GET", "POST")),
+    "session_request_withdraw": Case(kwargs=net("request", "request_id"), member="mentee", methods=("POST",)),
+    "timebank": Case(is_list=True, member="mentee"),
+    "timebank_members": Case(is_list=True),
+    "timebank_adjust": Case(kwargs=lambda w: {"member_id": w.mentee.pk}, methods=("GET", "POST")),
+    "api-listing-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
+    "api-listing-detail": Case(kwargs=net("listing"), member="mentee"),
+    "api-session-request-list": Case(is_list=True, member="mentee", methods=("GET", "POST")),
+    "api-session-request-detail": Case(kwargs=net("request"), member="mentee"),
+    "api-session-request-accept": Case(kwargs=net("request"), member="mentor", methods=("POST",)),
+    "api-session-request-decline": Case(kwargs=net("request"), member="mentor", methods=("POST",)),
+    "api-session-request-withdraw": Case(kwargs=net("request"), member="mentee", methods=("POST",)),
+    "api-time-account-list": Case(is_list=True),
+    "api-time-account-detail": Case(kwargs=api_id("mentee")),
+    "api-time-account-adjust": Case(kwargs=api_id("mentee"), methods=("POST",)),
+    "api-time-entry-list": Case(is_list=True, member="mentee"),
+    "api-time-entry-detail": Case(kwargs=net("entry"), member="mentee"),
+    # Data rights (security): a member's own export (page + API); a manager erases a person
+    "my_data": Case(member="mentee"),
+    "my_data_export": Case(is_list=True, member="mentee"),
+    "api-my-data": Case(is_list=True, member="mentee"),
+    "member_erase": Case(kwargs=member, methods=("GET", "POST")),
 }
 
 # Routes without an org in the URL, and why no org check applies to them.
@@ -244,6 +393,19 @@ PUBLIC_PREFIXES: dict[str, str] = {
 
 # Every tenant model -> the route cases that request an org-A row of it.
 MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
+    # --- metrics inputs (metrics-data) ---
+    RoleEvent: ("role_event_edit", "role_event_delete", "role_event_list", "api-role-event-detail",
+                "api-role-event-list"),
+    RampMilestoneDefinition: ("ramp_definition_edit", "ramp_definition_list", "api-ramp-definition-detail",
+                              "api-ramp-definition-list"),
+    RampMilestone: ("ramp_milestone_delete", "ramp_milestone_list", "api-ramp-milestone-detail",
+                    "api-ramp-milestone-list"),
+    EventImport: ("event_import_preview",),
+    # --- end metrics inputs (metrics-data) ---
+    # --- dashboards (metrics-dash): snapshots are what the dashboard page, CSV and API read ---
+    MetricSnapshot: ("metrics_dashboard", "metrics_dashboard_export", "metrics_dashboard_chart",
+                     "api-metrics-dashboard-list"),
+    # --- end dashboards (metrics-dash) ---
     Program: ("program_detail", "program_list", "api-program-detail", "api-program-list"),
     Cohort: ("cohort_detail", "cohort_participants", "api-cohort-detail", "api-cohort-list"),
     Participant: ("participant_edit", "api-participant-detail", "api-participant-list"),
@@ -276,7 +438,22 @@ MODEL_COVERAGE: dict[type[models.Model], tuple[str, ...]] = {
     OrgNudgeSetting: ("notification_preferences", "nudge_kinds"),
     # Nudge rows have no page of their own yet; their notification is what a member sees.
     Nudge: ("notification_read", "notification_list"),
+    # Nudges, second part: failed nudges on the activity page; the digest page shows the week a
+    # WeeklyDigest row marks; the webhook and its posts on the managers' pages.
+    WeeklyDigest: ("digest",),
+    OrgWebhook: ("webhook_settings", "webhook_rotate", "webhook_test"),
+    WebhookDelivery: ("webhook_delivery_retry", "webhook_settings", "nudge_activity"),
     AuditEvent: ("audit_log", "audit_log_export", "api-audit-list"),
+    # Network model and time-bank (issue 3)
+    MentorListing: ("directory", "session_request_create", "api-listing-list", "api-listing-detail"),
+    SessionRequest: ("session_request_list", "session_request_decline", "api-session-request-list",
+                     "api-session-request-detail"),
+    TimeAccount: ("timebank_members", "timebank_adjust", "api-time-account-list", "api-time-account-detail"),
+    TimeEntry: ("timebank", "api-time-entry-list", "api-time-entry-detail"),
+    # External mentors (issue 3)
+    EngagementTemplate: ("agreement_template", "api-agreement-template"),
+    ExternalTerms: ("external_terms", "external_mentors", "api-external-mentor-detail", "api-external-mentor-list"),
+    EngagementAgreement: ("my_agreement", "agreement_accept", "api-agreement-detail", "api-agreement-list"),
 }
 # Models that point at a tenant model without an organisation FK of their own, and why that is safe.
 TENANT_CHILDREN_WITHOUT_ORG: dict[str, str] = {}
@@ -326,10 +503,14 @@ def is_public(route: Route) -> bool:
     return route.key in PUBLIC_OR_USER_SCOPED or any(route.pattern.startswith(p) for p in PUBLIC_PREFIXES)
 
 
-def test_every_route_is_in_the_cross_tenant_matrix():
-    uncovered = sorted(
-        f"{route.key}  ({route.pattern})" for route in all_routes()
+def uncovered_routes(routes: list[Route]) -> list[str]:
+    return sorted(
+        f"{route.key}  ({route.pattern})" for route in routes
         if not (route.org_scoped and route.key in COVERAGE) and not (not route.org_scoped and is_public(route)))
+
+
+def test_every_route_is_in_the_cross_tenant_matrix():
+    uncovered = uncovered_routes(all_routes())
     assert not uncovered, (
         "Routes missing from tests/test_tenancy_coverage.py (org-scoped ones go in COVERAGE, "
         "others in PUBLIC_OR_USER_SCOPED with a reason):\n  " + "\n  ".join(uncovered))
@@ -360,23 +541,27 @@ def world(org_a, manager, mentor, mentee, hr, outsider):
         actor=manager, filename="acme-people.csv", content="email,display_name\nyuri@acme.test,Yuri Acmeimport\n")
     programs = program_world(manager, mentor, mentee)
     sessions = sessions_world(mentor, mentee)
+    network = network_world(manager, mentor, mentee)
+    events = events_world(manager, mentee)  # metrics inputs (metrics-data)
     nudge = NudgeFactory(step__session=sessions.session, step__owner=manager, step__title="Acmenudge step")
     notification = Notification.objects.for_org(org_a).create(
         organization=org_a, recipient=manager, nudge=nudge, title="Acmenotice: your step is due",
         link=f"/o/{org_a.slug}/next-steps/")
+    external = external_world(manager, mentee)
     services.org_policy_update(actor=manager, org=org_a, name="Acme Audited")
     # Org B has people of its own, so its lists are not trivially empty.
     PersonFactory(organization=outsider.organization, display_name="Gustav Globexer", email="gustav@globex.test")
     return SimpleNamespace(
         org=org_a, manager=manager, mentor=mentor, mentee=mentee, hr=hr, outsider=outsider,
         person=person, invitation=invitation, people_import=people_import, programs=programs, sessions=sessions,
-        notification=notification,
+        notification=notification, nudges=nudges_world(org_a, mentee, sessions.session), network=network,
+        external=external, external_mentor=external.mentor, events=events,
         skill=Skill.objects.for_org(org_a).get(), work_item=WorkItem.objects.for_org(org_a).get(),
         # Strings that only org-A rows carry: none may reach the outsider.
         markers=("acme.test", "Acmeperson", "Quokka", "Acmewing", "Acmeimport", "Maria Manager", "Mina Mentee",
                  str(person.pk), str(invitation.pk), str(mentee.pk), str(manager.pk), *programs.markers,
-                 "Acmenotice", "Acme Audited", str(notification.pk),
-                 *sessions.markers),
+                 "Acmenotice", "Acme Audited", str(notification.pk), "Acmefailure", "Acmehookfail",
+                 *sessions.markers, *network.markers, *external.markers, *events.markers),
     )
 
 

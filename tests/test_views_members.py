@@ -126,7 +126,7 @@ def test_revoking_an_invitation_confirms_then_revokes(client_for, manager):
 def policy(**changes):
     data = {"name": "Acme Corp", "time_zone": "America/New_York", "session_min_minutes": 15,
             "session_max_minutes": 25, "mentee_weekly_cap": 1, "mentor_weekly_cap": 6, "cohort_ratio": 5,
-            "k_anonymity": 7}
+            "k_anonymity": 7, "timebank_starting_grant": 90}
     data.update(changes)
     return data
 
@@ -135,13 +135,14 @@ def test_a_manager_updates_the_policy(client_for, manager):
     response = client_for(manager).post(reverse("org_settings", args=["acme"]), policy())
     assert response.status_code == 302
     org = Organization.objects.get(slug="acme")
-    assert (org.name, org.time_zone, org.session_max_minutes, org.mentee_weekly_cap, org.k_anonymity) == \
-        ("Acme Corp", "America/New_York", 25, 1, 7)
+    assert (org.name, org.time_zone, org.session_max_minutes, org.mentee_weekly_cap, org.k_anonymity,
+            org.timebank_starting_grant) == ("Acme Corp", "America/New_York", 25, 1, 7, 90)
 
 
 @pytest.mark.parametrize("field, value", [
     ("session_min_minutes", 10), ("session_max_minutes", 45), ("mentee_weekly_cap", 3),
     ("time_zone", "Mars/Olympus"), ("k_anonymity", 1), ("cohort_ratio", "many"),
+    ("timebank_starting_grant", -5),
 ])
 def test_bad_policy_values_are_field_errors(client_for, manager, field, value):
     response = client_for(manager).post(reverse("org_settings", args=["acme"]), policy(**{field: value}))

@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "mentoring.middleware.ViewerTimezoneMiddleware",
     "mentoring.audit.AuditContextMiddleware",  # the client IP for audit events
+    "mentoring.middleware.ConflictMiddleware",  # an unanticipated constraint conflict: 409, not 500
 ]
 
 ROOT_URLCONF = "mentoring.urls"
@@ -133,7 +134,8 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Logs and degrades when Redis is down (mentoring/cache.py): never a 500.
+            "BACKEND": "mentoring.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "tp"),
             # A down Redis must not take pages with it: fail fast.
@@ -183,13 +185,29 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
+# Outbound webhooks may post to private/loopback addresses (SSRF guard off): for tests and
+# intranet-only deployments; off by default so a manager cannot aim the server at its own network.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "mentoring.tasks.worker_heartbeat", "schedule": 60.0},
+    # Outbox messages whose publish failed while the broker was down (mentoring/outbox.py).
+    "relay-outbox": {"task": "mentoring.tasks.relay_outbox", "schedule": 60.0},
     "sync-external-calendars": {"task": "sessions_app.tasks.sync_due_calendars", "schedule": 15 * 60.0},
     "sweep-nudges": {"task": "sessions_app.tasks_nudges.sweep_nudges", "schedule": 5 * 60.0},
     "deliver-due-nudges": {"task": "sessions_app.tasks_nudges.deliver_due_nudges", "schedule": 60.0},
+    # The weekly digest is swept with the nudges (Monday 08:00 local per org); webhooks have a safety net.
+    "deliver-due-webhooks": {"task": "sessions_app.tasks_nudges.deliver_due_webhooks", "schedule": 60.0},
+    # Dashboards: the nightly full recompute of every org's snapshots (a check on the incremental updates).
+    "metrics-full-recompute": {"task": "metrics.tasks.snapshots_full_recompute_task",
+                               "schedule": crontab(hour=2, minute=30)},
 }
+# Dashboards: seconds an incremental snapshot refresh waits after a change, so a burst of
+# writes costs one refresh; METRICS_AUTO_REFRESH=0 turns the refresh-on-change off.
+METRICS_REFRESH_DELAY_S = int(env("METRICS_REFRESH_DELAY_S", "30"))
+METRICS_AUTO_REFRESH = env_bool("METRICS_AUTO_REFRESH", True)
 
 # --- Auth (django-allauth) -----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -268,6 +286,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "mentoring.api_schema.document_error_responses"],
+    # Several models have a "kind"; name the role events' one so the others keep theirs.
+    "ENUM_NAME_OVERRIDES": {"RoleEventKindEnum": "metrics.models.RoleEvent.Kind",
+                            "ProgramKindEnum": "mentoring.models_programs.Program.Kind"},
 }
 
 # --- I18N / static -------------------------------------------------------------
@@ -291,6 +312,9 @@ WHITENOISE_USE_FINDERS = DEBUG or EMBEDDED
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PEOPLE_IMPORT_MAX_ROWS = 10_000
+# Role-event / ramp-milestone imports (an HRIS export covers years of history).
+METRICS_IMPORT_MAX_ROWS = 50_000
+METRICS_IMPORT_MAX_BYTES = 5 * 1024 * 1024
 # make bench's two baseline views under /bench/: routed only when the bench turns this on.
 BENCH_BASELINES = env_bool("BENCH_BASELINES", False)
 

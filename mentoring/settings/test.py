@@ -20,4 +20,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+WEBHOOK_ALLOW_PRIVATE = True  # tests post to a local http.server
 WHITENOISE_AUTOREFRESH = True

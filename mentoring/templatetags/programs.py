@@ -21,6 +21,10 @@ def my_pairs(context):
             programs_url = reverse("program_list", args=[membership.organization.slug])
         except NoReverseMatch:  # the program pages are not mounted in this URLconf
             pass
+    slug = membership.organization.slug
     return {"pairs": pairs, "programs_url": programs_url,
+            # Participants edit their own goals there; external mentors read their agreement.
+            "goals_url": reverse("my_participations", args=[slug]),
+            "agreement_url": reverse("my_agreement", args=[slug]) if membership.is_external else None,
             "as_mentee": [p for p in pairs if p.mentee.membership_id == membership.pk],
             "as_mentor": [p for p in pairs if p.mentor.membership_id == membership.pk]}

@@ -300,8 +300,8 @@ def cohort_publish(request, org, membership, cohort_id):
     count = Pair.objects.for_org(org).filter(cohort=cohort).count()
     return _confirm(request, org, cohort, lambda: svc.cohort_publish(actor=membership, cohort=cohort),
                     title=f"Publish {cohort.name}?",
-                    body=f"The {count} pair(s) become official; each mentee and mentor is told by email and sees "
-                         f"their pair on their home page. Pairs cannot change afterwards.",
+                    body=f"The {count} pair(s) become official; each mentee and mentor is told in the app and by "
+                         f"email and sees their pair on their home page. Pairs cannot change afterwards.",
                     label="Publish pairs", success="Published. Participants have been told.")
 
 

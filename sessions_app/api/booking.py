@@ -13,9 +13,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from mentoring.api import ERRORS, ErrorOut
-from mentoring.api_viewsets import OrgScopedViewSet
+from mentoring.api_viewsets import EVERY_MEMBER, OrgScopedViewSet
 from mentoring.errors import DomainError, NotPermitted
-from mentoring.models import Membership
+from mentoring.models import Membership, Program
 
 from ..models import WEEKDAYS, ExternalCalendar, FocusBlock, MentoringSession, WorkingWindow
 from ..selectors.availability import slot_suggestions
@@ -24,6 +24,9 @@ from ..services import calendars
 from ..services.agendas import agenda_templates
 from ..services.booking import session_book, session_cancel, session_reschedule
 from ..slots import ALLOWED_MINUTES
+
+# Who books (as on the HTML booking page): an HR viewer only sees aggregates.
+BOOKING_ROLES = ("manager", "mentor", "mentee")
 
 
 def _errors(*codes):
@@ -96,11 +99,14 @@ class BookedSessionOut(serializers.ModelSerializer):
     mentee = BookingPersonOut()
     minutes = serializers.IntegerField()
     agenda = serializers.UUIDField(source="agenda_id", allow_null=True)
+    program = serializers.UUIDField(source="program_id", allow_null=True,
+                                    help_text="The program it was booked in (network: paid from the time-bank).")
     booked_by = serializers.UUIDField(source="booked_by_id", allow_null=True)
 
     class Meta:
         model = MentoringSession
-        fields = ["id", "mentor", "mentee", "start", "end", "minutes", "status", "sequence", "agenda", "booked_by",
+        fields = ["id", "mentor", "mentee", "start", "end", "minutes", "status", "sequence", "agenda", "program",
+                  "booked_by",
                   "cancelled_at", "cancel_reason"]
         read_only_fields = fields
 
@@ -111,6 +117,10 @@ class BookIn(serializers.Serializer):
     start = serializers.DateTimeField(help_text="With a time zone or offset; on a multiple of 5 minutes.")
     minutes = serializers.ChoiceField([(m, str(m)) for m in ALLOWED_MINUTES])
     agenda = serializers.UUIDField(required=False, allow_null=True, help_text="An agenda template of this org.")
+    program = serializers.UUIDField(
+        required=False, allow_null=True,
+        help_text="A program of this org. In a network program the mentee pays the minutes from the time-bank; "
+                  "left out, a pair of one published cohort books in that cohort's program.")
 
 
 class RescheduleIn(serializers.Serializer):
@@ -177,6 +187,7 @@ class SlotsViewSet(OrgScopedViewSet):
 
     queryset = MentoringSession.unscoped.none()
     pagination_class = None
+    action_roles = {"suggest": BOOKING_ROLES}
 
     def org_queryset(self, org, membership):
         return MentoringSession.objects.for_org(org).none()
@@ -197,6 +208,8 @@ class BookingSessionViewSet(OrgScopedViewSet):
 
     queryset = MentoringSession.unscoped.none()
     serializer_class = BookedSessionOut
+    # Moving or cancelling: the two participants and managers (get_object); others get 404.
+    action_roles = {"book": BOOKING_ROLES, "reschedule": EVERY_MEMBER, "cancel": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         return MentoringSession.objects.for_org(org).select_related("mentor", "mentee")
@@ -217,9 +230,14 @@ class BookingSessionViewSet(OrgScopedViewSet):
             agenda = agenda_templates(self.org).filter(pk=data["agenda"]).first()
             if agenda is None:
                 raise ValidationError({"agenda": ["No such agenda in this organisation."]})
+        program = None
+        if data.get("program"):
+            program = Program.objects.for_org(self.org).filter(pk=data["program"]).first()
+            if program is None:
+                raise ValidationError({"program": ["No such program in this organisation."]})
         session = session_book(actor=self.membership, mentor=_member(self.org, "mentor", data["mentor"]),
                                mentee=_member(self.org, "mentee", data["mentee"]), start=data["start"],
-                               minutes=int(data["minutes"]), agenda=agenda)
+                               minutes=int(data["minutes"]), agenda=agenda, program=program)
         return Response(BookedSessionOut(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RescheduleIn, responses={200: BookedSessionOut, **_errors(400, 403, 404, 409)})
@@ -249,6 +267,7 @@ class AvailabilityViewSet(OrgScopedViewSet):
 
     queryset = WorkingWindow.unscoped.none()
     pagination_class = None
+    action_roles = {"retrieve": EVERY_MEMBER, "update": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         return WorkingWindow.objects.for_org(org).filter(membership=membership)
@@ -287,6 +306,8 @@ class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScope
     queryset = ExternalCalendar.unscoped.none()
     serializer_class = CalendarOut
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+    # Each member's own calendars (org_queryset filters by the caller).
+    action_roles = {name: EVERY_MEMBER for name in ("list", "retrieve", "create", "destroy", "sync")}
 
     def org_queryset(self, org, membership):
         return ExternalCalendar.objects.for_org(org).filter(membership=membership).order_by("name", "id")

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from mentoring.api import ERRORS
-from mentoring.api_viewsets import OrgScopedViewSet
+from mentoring.api_viewsets import EVERY_MEMBER, OrgScopedViewSet
 from mentoring.errors import DomainError
 from mentoring.models import Membership, WorkItem
 
@@ -44,6 +44,12 @@ class PersonRefOut(serializers.Serializer):
     display_name = serializers.CharField()
 
 
+class ProgramRefOut(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="cohort or network (network sessions are paid from the time-bank).")
+
+
 class AgendaRefOut(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -63,12 +69,13 @@ class SessionOut(serializers.ModelSerializer):
     mentor = PersonRefOut()
     mentee = PersonRefOut()
     agenda = AgendaRefOut(allow_null=True)
+    program = ProgramRefOut(allow_null=True, help_text="The program it was booked in, if any.")
     minutes = serializers.IntegerField(help_text="Booked length.")
     survey_answered = serializers.BooleanField(help_text="Whether the caller answered this session's survey.")
 
     class Meta:
         model = MentoringSession
-        fields = ["id", "start", "end", "minutes", "status", "mentor", "mentee", "agenda", "logged_at",
+        fields = ["id", "start", "end", "minutes", "status", "mentor", "mentee", "agenda", "program", "logged_at",
                   "actual_minutes", "outcome_type", "survey_answered"]
         read_only_fields = fields
 
@@ -184,6 +191,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
 
     queryset = MentoringSession.unscoped.none()
     serializer_class = SessionOut
+    # Any member reaches only their own sessions (others are 404), as on the HTML pages.
+    action_roles = {name: EVERY_MEMBER for name in ("list", "retrieve", "log", "note", "survey")}
 
     def org_queryset(self, org, membership):
         # The list names the two people only; one session (and what a log or survey does with it) is loaded whole.
@@ -264,6 +273,7 @@ class NextStepViewSet(mixins.ListModelMixin, OrgScopedViewSet):
 
     queryset = NextStep.unscoped.none()
     serializer_class = NextStepOut
+    action_roles = {name: EVERY_MEMBER for name in ("list", "complete", "reopen")}
 
     def org_queryset(self, org, membership):
         mine = NextStep.objects.for_org(org)
@@ -308,6 +318,7 @@ class KudosViewSet(mixins.ListModelMixin, OrgScopedViewSet):
 
     queryset = Kudos.unscoped.none()
     serializer_class = KudosOut
+    action_roles = {"list": EVERY_MEMBER, "create": EVERY_MEMBER}
 
     def org_queryset(self, org, membership):
         feed = Kudos.objects.for_org(org).select_related("giver", "receiver").order_by("-created_at", "id")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import BooleanField, Q, Value
 from django.utils import timezone
@@ -55,6 +55,29 @@ def slot_suggestions(*, org: Organization, mentor: Membership, mentee: Membershi
     mentor_av, mentee_av = _load(org, [(mentor, "mentor", label(mentor)), (mentee, "mentee", label(mentee))],
                                  now, horizon)
     return slots.suggest(mentor=mentor_av, mentee=mentee_av, minutes=minutes, now=now, days=days, limit=limit)
+
+
+def next_free_slots(*, org: Organization, viewer: Membership, mentors: Sequence[Membership], minutes: int,
+                    now: datetime | None = None, days: int = 14) -> dict:
+    """{mentor id: the earliest slot they and the viewer both have free, or None}
+    for a page of directory mentors — the same arithmetic as ``slot_suggestions``,
+    with everyone's availability loaded at once (five queries, however many
+    mentors). A viewer who is not a mentee sees each mentor's own next free time."""
+    now = now or timezone.now()
+    horizon = now + timedelta(days=days)
+    as_mentee = viewer.is_mentee and viewer.is_active
+    people = [(mentor, "mentor", f"{mentor.display_name}'s") for mentor in mentors]
+    loaded = _load(org, people + ([(viewer, "mentee", "your")] if as_mentee else []), now, horizon)
+    other = loaded[-1] if as_mentee else slots.PersonAvailability(
+        tz="UTC", working=[(day, time(0, 0), time(23, 59)) for day in range(7)])
+    found = {}
+    for mentor, available in zip(mentors, loaded[:len(mentors)]):
+        if as_mentee and mentor.pk == viewer.pk:
+            found[mentor.pk] = None
+            continue
+        offered = slots.suggest(mentor=available, mentee=other, minutes=minutes, now=now, days=days)
+        found[mentor.pk] = min(offered, key=lambda slot: slot.start_utc) if offered else None
+    return found
 
 
 def _check_request(org: Organization, mentor: Membership, mentee: Membership, minutes, days) -> None:

@@ -37,7 +37,7 @@ def access_session(membership: Membership, session_id) -> MentoringSession:
     and HR included: notes and steps are private)."""
     try:
         session = (MentoringSession.objects.for_org(membership.organization)
-                   .select_related("mentor", "mentee", "agenda")
+                   .select_related("mentor", "mentee", "agenda", "program")
                    .filter(Q(mentor=membership) | Q(mentee=membership)).get(pk=session_id))
     except (MentoringSession.DoesNotExist, ValueError, TypeError):
         raise Http404("No such session.") from None
@@ -78,7 +78,7 @@ def sessions_of(membership: Membership):
         session=OuterRef("pk"), respondent=membership)
     return (MentoringSession.objects.for_org(membership.organization)
             .filter(Q(mentor=membership) | Q(mentee=membership))
-            .select_related("mentor", "mentee", "agenda")
+            .select_related("mentor", "mentee", "agenda", "program")
             .annotate(survey_answered=Exists(answered)))
 
 

@@ -43,5 +43,12 @@ def nudge_choices_of(membership: Membership) -> list[KindChoice]:
     chosen = {kind: (email, in_app) for kind, email, in_app in NudgePreference.objects.for_org(org)
               .filter(membership=membership).values_list("kind", "email", "in_app")}
     enabled = org_nudge_kinds(org)
-    return [KindChoice(kind, label, *chosen.get(kind, (True, True)), org_enabled=enabled[kind])
+    return [KindChoice(kind, label, *chosen.get(kind, default_channels(membership, kind)), org_enabled=enabled[kind])
             for kind, label in NudgeKind.choices]
+
+
+def default_channels(membership: Membership, kind: str) -> tuple[bool, bool]:
+    """No preference row: every kind on, except the weekly digest, which members opt into (managers get it)."""
+    if kind == NudgeKind.WEEKLY_DIGEST and not membership.is_manager:
+        return False, False
+    return True, True

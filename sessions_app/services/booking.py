@@ -22,7 +22,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.errors import Conflict, DomainError, NotPermitted
-from mentoring.models import Membership, Organization
+from mentoring.models import Membership, Organization, Pair, Program
+from mentoring.services_external import external_booking_check
+from mentoring.services_timebank import timebank_applies, timebank_refund, timebank_spend
 
 from .. import ical
 from ..models import AgendaTemplate, CalendarFeed, MentoringSession, TimeClaim
@@ -139,10 +141,29 @@ def _is_double_booking(error: IntegrityError) -> bool:
 RACE_MESSAGE = "That time was just booked by someone else; pick another slot."
 
 
+def _program_for(org: Organization, mentor: Membership, mentee: Membership, program: Program | None) -> Program | None:
+    """The program a session is booked in: the one given (checked to be this
+    org's), else the program of the pair's published cohort when exactly one
+    such pair exists."""
+    if program is not None:
+        if program.organization_id != org.pk:
+            raise DomainError("Pick a program of this organisation.", field="program")
+        return program
+    programs = set(Pair.objects.for_org(org).filter(
+        mentee__membership=mentee, mentor__membership=mentor, cohort__status="published")
+        .order_by().values_list("cohort__program_id", flat=True).distinct()[:2])
+    if len(programs) != 1:
+        return None
+    return Program.objects.for_org(org).filter(pk=programs.pop()).first()
+
+
 # --- Use cases ---------------------------------------------------------------------
 
 def session_book(*, actor: Membership, mentor: Membership, mentee: Membership, start: datetime, minutes: int,
-                 agenda: AgendaTemplate | None = None, now: datetime | None = None) -> MentoringSession:
+                 agenda: AgendaTemplate | None = None, program: Program | None = None,
+                 now: datetime | None = None) -> MentoringSession:
+    """Book a session. In a network program the mentee pays the minutes from
+    the time-bank in the same transaction (refused when the balance is short)."""
     _require_booker(actor, mentor, mentee)
     org = actor.organization
     for person, name in ((mentor, "mentor"), (mentee, "mentee")):
@@ -153,16 +174,20 @@ def session_book(*, actor: Membership, mentor: Membership, mentee: Membership, s
     minutes = _check_minutes(org, minutes)
     _check_start(start, now or timezone.now())
     end = start + timedelta(minutes=minutes)
+    program = _program_for(org, mentor, mentee, program)
     try:
         with transaction.atomic():
             locked = _lock_people(org, mentor, mentee)
             mentor, mentee = locked.get(mentor.pk), locked.get(mentee.pk)
             _check_pair(org, mentor, mentee)
             _check_caps(mentor, mentee, start)
+            external_booking_check(org=org, mentor=mentor, start=start)  # agreement accepted, monthly cap
             _check_overlaps(org, [mentor, mentee], start, end)
             session = MentoringSession.objects.for_org(org).create(
                 organization=org, mentor=mentor, mentee=mentee, start=start, end=end, agenda=agenda,
-                booked_by=actor)
+                booked_by=actor, program=program)
+            if timebank_applies(program):
+                timebank_spend(session=session)
             TimeClaim.objects.for_org(org).bulk_create([
                 TimeClaim(organization=org, session=session, membership=person, start=start, end=end)
                 for person in (mentor, mentee)])
@@ -196,7 +221,11 @@ def session_reschedule(*, actor: Membership, session: MentoringSession, start: d
             mentor, mentee = locked[session.mentor_id], locked[session.mentee_id]
             if not (mentor.is_active and mentee.is_active):
                 raise DomainError("Both people must still be active members to move this session.")
+            if minutes != session.minutes and session.program_id is not None and timebank_applies(session.program):
+                raise DomainError("This session was paid from the time-bank: move it at the same length, or "
+                                  "cancel it (the minutes come back) and book again.", field="minutes")
             _check_caps(mentor, mentee, start, moving=session)
+            external_booking_check(org=org, mentor=mentor, start=start, moving=session)  # monthly cap
             _check_overlaps(org, [mentor, mentee], start, end, moving=session)
             session.start, session.end = start, end
             session.sequence += 1
@@ -221,6 +250,8 @@ def session_cancel(*, actor: Membership, session: MentoringSession, reason: str 
     session.save(update_fields=["status", "cancelled_at", "cancel_reason", "sequence", "updated_at"])
     # Inactive claims free the time for other bookings (the constraint ignores them).
     TimeClaim.objects.for_org(actor.organization).filter(session=session).update(active=False)
+    session.organization = actor.organization
+    timebank_refund(session=session)
     transaction.on_commit(functools.partial(send_session_invites, session.pk, "CANCEL"))
     return session
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.models import Membership
+from mentoring.outbox import enqueue_on_commit
 from mentoring.tenancy import org_get_or_404
 
 from .. import ical_import
@@ -78,7 +79,7 @@ def calendar_subscribe(*, actor: Membership, name: str, url: str) -> ExternalCal
                                                                 url=url)
         from ..tasks import sync_calendar  # tasks import services: import here, not at the top
 
-        transaction.on_commit(lambda: sync_calendar.delay(str(calendar.pk)))
+        enqueue_on_commit(sync_calendar, str(calendar.pk))
     return calendar
 
 

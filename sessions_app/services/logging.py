@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.models import Membership, WorkItem
+from mentoring.services_timebank import timebank_earn
 
 from ..models import MentoringSession, NextStep, OutcomeType, SessionNote
 
@@ -109,6 +110,9 @@ def session_log(*, actor: Membership, session: MentoringSession, actual_minutes:
             NextStep(organization=org, session=session, owner=step.owner, title=step.title.strip(),
                      kind=outcome_type, due_date=step.due_date, work_item=step.work_item)
             for step in next_steps])
+        # Time given is time earned: the mentor is credited the logged minutes.
+        session.organization = org
+        timebank_earn(session=session)
     return session
 
 

@@ -19,15 +19,17 @@ Exactly once, end to end:
 from __future__ import annotations
 
 import bisect
+import json
 import logging
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Exists, F, OuterRef
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
@@ -40,6 +42,10 @@ from mentoring.models import Membership, Organization
 from .. import moments
 from ..models import (FocusBlock, MentoringSession, NextStep, Notification, Nudge, NudgeKind, NudgePreference,
                       OrgNudgeSetting, SurveyResponse, WorkingWindow)
+# Programs and the weekly digest (issue 5, second part).
+from .nudges_digest import digest_message, digest_sweep, digest_templates
+from .nudges_programs import (PROGRAM_KINDS, nudge_sweep_mentor_load, nudge_sweep_quiet_mentees,
+                              nudge_sweep_stalled_pairs, program_actions, program_cancel_reason, program_message)
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +75,12 @@ def nudge_sweep(*, org: Organization, now: datetime | None = None) -> dict[str, 
         NudgeKind.NEXT_STEP_OVERDUE: nudge_sweep_next_steps_overdue,
         NudgeKind.SESSION_UNLOGGED: nudge_sweep_sessions_unlogged,
         NudgeKind.SURVEY_PENDING: nudge_sweep_surveys_pending,
+        # Programs and the weekly digest (services/nudges_programs.py, nudges_digest.py).
+        NudgeKind.NO_SESSION_14D: nudge_sweep_quiet_mentees,
+        NudgeKind.STALLED_PAIR: nudge_sweep_stalled_pairs,
+        NudgeKind.MENTOR_LOAD: nudge_sweep_mentor_load,
+        NudgeKind.WEEKLY_DIGEST: digest_sweep,
+        NudgeKind.TRIAL_ENDING: nudge_sweep_trial_ending,
     }
     return {kind.value: 0 if kind in off else sweep(org=org, now=now) for kind, sweep in sweeps.items()}
 
@@ -150,6 +162,54 @@ def nudge_sweep_surveys_pending(*, org: Organization, now: datetime) -> int:
     return seen
 
 
+# --- trial_ending (external mentors, issue 3) ---------------------------------------------------
+
+def _trial_periods(terms, used: int, today: date) -> list[str]:
+    """Which trial_ending occurrences are due: "<trial end>" from 7 days before
+    the end (until it is over), "<trial end>#used" once the trial sessions are used up."""
+    from mentoring.selectors_external import trial_state
+
+    trial = trial_state(terms, used, today)
+    end = terms.trial_ends_on.isoformat()
+    periods = [end] if trial.ending_soon else []
+    if trial.used_up and not trial.ended:
+        periods.append(f"{end}#used")
+    return periods
+
+
+def nudge_sweep_trial_ending(*, org: Organization, now: datetime) -> int:
+    """An external mentor's paid trial ends within 7 days, or its sessions are
+    used up -> every active program manager, once per trial end date (and once
+    more when the sessions are used up). Three queries whatever the numbers."""
+    from mentoring.models_external import ExternalTerms
+    from mentoring.selectors_external import TRIAL_WARNING_DAYS, trial_use
+
+    kind = NudgeKind.TRIAL_ENDING
+    today = now.astimezone(zoneinfo.ZoneInfo(org.time_zone)).date()
+    running = list(ExternalTerms.objects.for_org(org).filter(
+        mentor__is_active=True, mentor__is_external=True, trial_ends_on__gte=today,
+        trial_starts_on__lte=today + timedelta(days=TRIAL_WARNING_DAYS)).select_related("mentor"))
+    used = trial_use(org, running)
+    candidates = [(terms, used.get(terms.mentor_id, 0)) for terms in running]
+    candidates = [(terms, n, _trial_periods(terms, n, today)) for terms, n in candidates]
+    candidates = [(terms, n, periods) for terms, n, periods in candidates if periods]
+    if not candidates:
+        return 0
+    managers = list(Membership.objects.for_org(org).filter(is_active=True, is_manager=True)
+                    .exclude(_opted_out(org, kind, "pk")).values(
+                        "pk", "time_zone", "working_hours_start", "working_hours_end"))
+    rows = [{"subject": terms.pk, "recipient": m["pk"], "tz": m["time_zone"], "hours_start": m["working_hours_start"],
+             "hours_end": m["working_hours_end"], "period": period, "mentor": terms.mentor.display_name,
+             "ends": terms.trial_ends_on.isoformat(), "used": n, "size": terms.trial_sessions}
+            for terms, n, periods in candidates for period in periods for m in managers]
+
+    def make(row, local_today):
+        payload = {key: row[key] for key in ("mentor", "ends", "used", "size")}
+        return row["period"], now, payload
+
+    return _sweep(org, kind, "external_terms", rows, now, make)
+
+
 def _opted_out(org: Organization, kind: str, recipient: str) -> Exists:
     """The recipient switched both channels of this kind off (unsubscribed)."""
     return Exists(NudgePreference.objects.for_org(org).filter(
@@ -184,17 +244,21 @@ def _batches(rows: Iterable, size: int) -> Iterator[list]:
 
 def _sweep(org: Organization, kind: str, subject_kind: str, rows: Iterable[dict], now: datetime,
            make: Callable) -> int:
-    """Rows -> nudges, a batch at a time: per batch two queries for the
-    recipients' windows and one INSERT, whatever the number of rows.
+    """Rows -> nudges, a batch at a time: per batch (at most) two queries for
+    the windows of recipients not seen yet and one INSERT, whatever the number of rows.
     ``make(row, local_today)`` gives (period, due_at or a local date, payload) or None."""
     seen = 0
+    moment_of: dict = {}  # recipient -> deliver_after: many rows (and batches) share an owner
+    zones: dict = {}  # zone name -> (zone, local date at ``now``)
     for batch in _batches(rows, BATCH):
-        windows = _windows(org, {row["recipient"] for row in batch})
-        moment_of: dict = {}  # recipient -> deliver_after: many rows share an owner
+        windows = _windows(org, {row["recipient"] for row in batch} - moment_of.keys())
         nudges = []
         for row in batch:
-            tz = zoneinfo.ZoneInfo(row["tz"])
-            made = make(row, now.astimezone(tz).date())
+            if row["tz"] not in zones:
+                zone = zoneinfo.ZoneInfo(row["tz"])
+                zones[row["tz"]] = zone, now.astimezone(zone).date()
+            tz, local_today = zones[row["tz"]]
+            made = make(row, local_today)
             if made is None:
                 continue
             period, due, payload = made
@@ -208,14 +272,66 @@ def _sweep(org: Organization, kind: str, subject_kind: str, rows: Iterable[dict]
                 moment_of[row["recipient"]] = moments.deliverable_from(now, tz=row["tz"], working=working,
                                                                        focus=focus)
             deliver_after = moment_of[row["recipient"]]
-            nudges.append(Nudge(
-                organization=org, kind=kind, recipient_id=row["recipient"], subject_kind=subject_kind,
-                subject_id=row["subject"], period=period, due_at=due_at, deliver_after=deliver_after,
-                status=Status.DEFERRED if deliver_after > now else Status.PENDING, payload=payload))
+            nudges.append(NudgeRow(
+                kind, row["recipient"], subject_kind, row["subject"], period,
+                Status.DEFERRED if deliver_after > now else Status.PENDING, due_at, deliver_after, payload))
         seen += len(nudges)
-        nudges.sort(key=lambda n: (str(n.subject_id), str(n.recipient_id), n.period))
-        Nudge.objects.for_org(org).bulk_create(nudges, ignore_conflicts=True, batch_size=BATCH)
+        _insert_nudges(org, nudges)
     return seen
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_line(n: "NudgeRow") -> str:
+    """One line of COPY's text format (free text escaped; ids, times and choices are plain)."""
+    return (f"{str(n.kind)}\t{n.recipient}\t{n.subject_kind.translate(_COPY_ESCAPES)}\t{n.subject}\t"
+            f"{n.period.translate(_COPY_ESCAPES)}\t{str(n.status)}\t{n.due_at.isoformat()}\t"
+            f"{n.deliver_after.isoformat()}\t{json.dumps(n.payload).translate(_COPY_ESCAPES)}\n")
+
+
+class NudgeRow(NamedTuple):
+    kind: str
+    recipient: object
+    subject_kind: str
+    subject: object
+    period: str
+    status: str
+    due_at: datetime
+    deliver_after: datetime
+    payload: dict
+
+
+_COLUMNS = "kind, recipient_id, subject_kind, subject_id, period, status, due_at, deliver_after, payload"
+
+
+def _insert_nudges(org: Organization, nudges: list[NudgeRow]) -> None:
+    """One batch in, duplicates skipped (ON CONFLICT DO NOTHING on the unique
+    constraint), in one fixed order so racing sweeps never deadlock. On Postgres
+    the rows travel by COPY into a temporary table and one INSERT … SELECT: at
+    100,000 rows Django's bulk_create spent most of the sweep preparing values
+    (docs/performance.md, "Nudge sweep")."""
+    if not nudges:
+        return
+    if connection.vendor != "postgresql":
+        nudges.sort(key=lambda n: (str(n.subject), str(n.recipient), n.period))
+        Nudge.objects.for_org(org).bulk_create([Nudge(
+            organization=org, kind=n.kind, recipient_id=n.recipient, subject_kind=n.subject_kind,
+            subject_id=n.subject, period=n.period, status=n.status, due_at=n.due_at,
+            deliver_after=n.deliver_after, payload=n.payload) for n in nudges], ignore_conflicts=True)
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Dropped at commit; within an outer transaction it is reused, hence the TRUNCATE.
+        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS _nudge_batch (kind text, recipient_id uuid, subject_kind "
+                       "text, subject_id uuid, period text, status text, due_at timestamptz, deliver_after "
+                       "timestamptz, payload jsonb) ON COMMIT DROP")
+        cursor.execute("TRUNCATE _nudge_batch")
+        with cursor.cursor.copy(f"COPY _nudge_batch ({_COLUMNS}) FROM STDIN") as copy:
+            copy.write("".join(map(_copy_line, nudges)))
+        cursor.execute(
+            f"INSERT INTO {Nudge._meta.db_table} (id, organization_id, {_COLUMNS}, attempts, last_error, "
+            f"created_at) SELECT gen_random_uuid(), %s, {_COLUMNS}, 0, '', now() FROM _nudge_batch "
+            f"ORDER BY subject_id, recipient_id, period ON CONFLICT DO NOTHING", [org.pk])
 
 
 def _windows(org: Organization, recipients: set) -> dict:
@@ -304,6 +420,23 @@ def _cancel_reason(nudge: Nudge) -> str | None:
         still = NextStep.objects.for_org(org).filter(pk=nudge.subject_id, owner=nudge.recipient,
                                                      done_at__isnull=True, due_date=due).exists()
         return None if still else "next step done or moved"
+    if nudge.kind == NudgeKind.TRIAL_ENDING:  # external mentors (issue 3)
+        from mentoring.models_external import ExternalTerms
+
+        terms = ExternalTerms.objects.for_org(org).filter(pk=nudge.subject_id, mentor__is_active=True,
+                                                          mentor__is_external=True).first()
+        if not nudge.recipient.is_manager:
+            return "recipient no longer a program manager"
+        today = timezone.now().astimezone(zoneinfo.ZoneInfo(org.time_zone)).date()
+        if terms is None or nudge.period.split("#")[0] != terms.trial_ends_on.isoformat() \
+                or terms.trial_ends_on < today:
+            return "trial changed or over"
+        return None
+    # Programs and the weekly digest (services/nudges_programs.py, nudges_digest.py).
+    if nudge.kind in PROGRAM_KINDS:
+        return program_cancel_reason(nudge)
+    if nudge.kind == NudgeKind.WEEKLY_DIGEST:
+        return None
     sessions = MentoringSession.objects.for_org(org).filter(pk=nudge.subject_id)
     if nudge.kind == NudgeKind.SESSION_UNLOGGED:
         return None if sessions.filter(status=MentoringSession.Status.BOOKED).exists() else "session logged"
@@ -317,6 +450,11 @@ def _cancel_reason(nudge: Nudge) -> str | None:
 def nudge_message(nudge: Nudge) -> tuple[str, str, str]:
     """(title, body, path of the exact thing) from the payload the sweep captured."""
     slug, payload, kind = nudge.organization.slug, nudge.payload, nudge.kind
+    # Programs and the weekly digest (services/nudges_programs.py, nudges_digest.py).
+    if kind in PROGRAM_KINDS:
+        return program_message(nudge)
+    if kind == NudgeKind.WEEKLY_DIGEST:
+        return digest_message(nudge)
     if kind in (NudgeKind.NEXT_STEP_DUE, NudgeKind.NEXT_STEP_OVERDUE):
         due = date.fromisoformat(payload["due"])
         path = reverse("next_step_list", kwargs={"org_slug": slug}) + f"#step-{nudge.subject_id}"
@@ -327,6 +465,17 @@ def nudge_message(nudge: Nudge) -> tuple[str, str, str]:
         return (f"Overdue: {payload['title']}",
                 f"Your next step “{payload['title']}” was due on {due:%A %d %B}. Done? Tick it off. "
                 f"Stuck? Agree a new date with your mentor.", path)
+    if kind == NudgeKind.TRIAL_ENDING:  # external mentors (issue 3)
+        ends = date.fromisoformat(payload["ends"])
+        used = f"{payload['used']} of {payload['size']} trial session(s) used"
+        path = reverse("external_mentors", kwargs={"org_slug": slug}) + f"#terms-{nudge.subject_id}"
+        if nudge.period.endswith("#used"):
+            return (f"Trial sessions used up: {payload['mentor']}",
+                    f"{payload['mentor']} has given all {payload['size']} paid-trial session(s); the trial runs until "
+                    f"{ends:%A %d %B}. Decide whether to continue the engagement.", path)
+        return (f"Trial ending: {payload['mentor']}",
+                f"The paid trial of {payload['mentor']} ends on {ends:%A %d %B} ({used}). Decide whether to "
+                f"continue the engagement.", path)
     when = _local(payload["start"], nudge.recipient.time_zone)
     session_kwargs = {"org_slug": slug, "session_id": nudge.subject_id}
     if kind == NudgeKind.SESSION_UNLOGGED:
@@ -350,12 +499,16 @@ def _send_email(nudge: Nudge, title: str, body: str, path: str) -> None:
                "preferences_url": settings.SITE_URL + reverse(
                    "notification_preferences", kwargs={"org_slug": nudge.organization.slug}),
                "kind_label": NudgeKind(nudge.kind).label}
+    # Programs and the weekly digest: one-click slot links; the digest's own templates.
+    context["actions"] = [(label, settings.SITE_URL + link) for label, link in program_actions(nudge)]
+    template, extra = digest_templates(nudge)
+    context.update(extra)
     message = EmailMultiAlternatives(
-        subject=f"[Touchpoint] {title}", body=render_to_string("emails/nudge.txt", context),
+        subject=f"[Touchpoint] {title}", body=render_to_string(f"{template}.txt", context),
         to=[nudge.recipient.email],
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                  "X-Touchpoint-Nudge": str(nudge.pk)})
-    message.attach_alternative(render_to_string("emails/nudge.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
     message.send()
 
 
@@ -363,9 +516,11 @@ def _send_email(nudge: Nudge, title: str, body: str, path: str) -> None:
 
 def nudge_channels(*, membership: Membership, kind: str) -> tuple[bool, bool]:
     """(email, in-app) for this person and kind; no preference row means both on."""
+    from ..selectors.nudges import default_channels
+
     choice = NudgePreference.objects.for_org(membership.organization).filter(membership=membership, kind=kind) \
         .values_list("email", "in_app").first()
-    return choice or (True, True)
+    return choice or default_channels(membership, kind)
 
 
 @transaction.atomic

@@ -60,9 +60,10 @@ class Command(BaseCommand):
             self._wait_for_health(url + "healthz", children, stopping)
             if not stopping and all(child.poll() is None for child in children.values()):
                 # One heartbeat now, so /healthz shows the worker before beat's first tick.
+                from mentoring.outbox import enqueue_on_commit
                 from mentoring.tasks import worker_heartbeat
 
-                worker_heartbeat.delay()
+                enqueue_on_commit(worker_heartbeat)
                 self._banner(url)
             while not stopping:
                 dead = [name for name, child in children.items() if child.poll() is not None]

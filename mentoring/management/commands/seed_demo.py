@@ -4,6 +4,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from mentoring import demo
+from mentoring import demo_network
+from metrics import demo as metrics_demo
 from sessions_app import demo as history_demo
 
 
@@ -33,6 +35,8 @@ class Command(BaseCommand):
             raise CommandError("--people and --weeks cannot be negative.")
         result = demo.seed(orgs=orgs, people=people, weeks=weeks, seed=seed)
         history = history_demo.seed(slugs=[org.slug for org in result.orgs], weeks=weeks, seed=seed)
+        network = demo_network.seed(slugs=[org.slug for org in result.orgs], seed=seed,
+                                    history_seeded={org.slug for org in history if not org.skipped})
 
         out = self.stdout.write
         out(f"{'org':<12} {'people':>7} {'added':>7} {'mentors':>8} {'mentees':>8} {'external':>9} "
@@ -44,6 +48,8 @@ class Command(BaseCommand):
         out(self.style.SUCCESS(f"Seeded {len(result.orgs)} organisation(s), {added} new people "
                                f"in {result.seconds:.1f} s (seed {seed})."))
         self._history(history, weeks)
+        self._network(network)
+        self._people_events(metrics_demo.seed(slugs=[org.slug for org in result.orgs], seed=seed))
         out("")
         out(f"Demo logins (password: {demo.DEMO_PASSWORD})")
         for org in result.orgs:
@@ -65,5 +71,29 @@ class Command(BaseCommand):
             out(f"{org.slug:<12} {org.pairs:>6} {org.sessions:>9} {org.logged:>7} {org.cancelled:>10} "
                 f"{org.no_shows:>8} {org.waiting:>7} {org.upcoming:>9} {org.next_steps:>7} {org.surveys:>8} "
                 f"{org.kudos:>6}")
+        for org in history:
+            if org.programs:
+                p = org.programs
+                out(f"{org.slug:<12} programs {p['programs']}, cohorts {p['cohorts']}, published pairs "
+                    f"{p['published_pairs']}, external mentors with terms {p['external_terms']}")
         seconds = sum(org.seconds for org in history)
         out(self.style.SUCCESS(f"Session history: {weeks} week(s) in {seconds:.1f} s."))
+
+    def _network(self, network) -> None:
+        out = self.stdout.write
+        out("")
+        out(f"{'org':<12} {'listed':>7} {'network sessions':>17} {'ledger entries':>15} {'requests':>9}")
+        for org in network:
+            out(f"{org.slug:<12} {org.listings:>7} {org.network_sessions:>17} {org.entries:>15} {org.requests:>9}")
+        seconds = sum(org.seconds for org in network)
+        out(self.style.SUCCESS(f"Network program and time-bank in {seconds:.1f} s."))
+    def _people_events(self, summaries) -> None:
+        """Role events and ramp milestones (metrics/demo.py)."""
+        out = self.stdout.write
+        out("")
+        for org in summaries:
+            if org.skipped:
+                out(f"{org.slug:<12} has role events already: left alone")
+            else:
+                out(f"{org.slug:<12} {org.role_events:>7} role events, {org.milestones:>7} ramp milestones "
+                    f"({org.participants} program participants) in {org.seconds:.1f} s")

@@ -1,0 +1,62 @@
+"""Time-bank pages: a member's own ledger, and for program managers every
+member's balance and adjusting one with a reason (audited)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import selectors_directory as sel
+from ..errors import DomainError
+from ..forms_network import AdjustForm, DirectorySearchForm
+from ..models import Membership
+from ..services_timebank import timebank_adjust, timebank_balance
+from ..tenancy import org_get_or_404
+from .base import form_errors_from, org_view
+
+PAGE_SIZE = 50
+
+
+@org_view()
+@require_GET
+def timebank(request, org, membership):
+    page = Paginator(sel.ledger_entries(membership), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "timebank/ledger.html", {
+        "balance": timebank_balance(membership), "page": page, "grant": org.timebank_starting_grant})
+
+
+@org_view("manager")
+@require_GET
+def timebank_members(request, org, membership):
+    form = DirectorySearchForm(request.GET)
+    form.fields["q"].label = "Search people"
+    form.fields["q"].widget.attrs["placeholder"] = "Name, email or team"
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(sel.member_balances(org, q), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "timebank/members.html", {"page": page, "form": form,
+                                                      "grant": org.timebank_starting_grant})
+
+
+@org_view("manager")
+@require_http_methods(["GET", "POST"])
+def timebank_adjust_view(request, org, membership, member_id):
+    member = org_get_or_404(Membership, org, pk=member_id)
+    member.organization = org
+    status = 200
+    if request.method == "POST":
+        form = AdjustForm(request.POST)
+        if form.is_valid():
+            try:
+                entry = timebank_adjust(actor=membership, member=member, **form.cleaned_data)
+            except DomainError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, f"{member.display_name} now has {entry.balance_after} minutes.")
+                return redirect("timebank_members", org_slug=org.slug)
+        status = 400
+    else:
+        form = AdjustForm()
+    return render(request, "timebank/adjust.html", {"member": member, "form": form,
+                                                     "balance": timebank_balance(member)}, status=status)
