@@ -70,12 +70,23 @@ def by_layer(session) -> Counter:
     return totals
 
 
+def _timed(client, path: str, n: int) -> tuple[float, float]:
+    """Wall and CPU (this process: Python, not Postgres) ms per request."""
+    started, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        client.get(path)
+    return (time.perf_counter() - started) / n * 1000, (time.process_time() - cpu) / n * 1000
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("path")
     parser.add_argument("--as", dest="email", required=True, help="the signed-in user (demo login)")
     parser.add_argument("-n", type=int, default=20, help="requests to time and profile (default 20)")
     parser.add_argument("--tree", action="store_true", help="print pyinstrument's call tree too")
+    parser.add_argument("--sql", action="store_true", help="print each query with its time")
+    parser.add_argument("--base-settings", action="store_true",
+                        help="profile under mentoring.settings.base instead of production (as the web section serves)")
     args = parser.parse_args(argv)
     try:
         from pyinstrument import Profiler
@@ -84,9 +95,23 @@ def main(argv=None) -> int:
         return 2
 
     common.configure_environment()
+    static_dir = None
+    if not args.base_settings:
+        # The settings gunicorn runs with in the web section (DEBUG off, manifest static files).
+        import tempfile
+
+        from .web import server_env
+
+        static_dir = tempfile.TemporaryDirectory(prefix="touchpoint-profile-")
+        os.environ.update(server_env(os.path.join(static_dir.name, "static")))
+        os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
     import django
 
     django.setup()
+    if static_dir is not None:
+        from django.core.management import call_command
+
+        call_command("collectstatic", interactive=False, verbosity=0)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -111,10 +136,12 @@ def main(argv=None) -> int:
             client.get(args.path)
         queries = captured.captured_queries
         sql_ms = sum(float(q["time"]) for q in queries) * 1000
-        started = time.perf_counter()
-        for _ in range(args.n):
-            client.get(args.path)
-        per_request = (time.perf_counter() - started) / args.n * 1000
+        per_request, cpu_per_request = _timed(client, args.path, args.n)
+        # Baseline (b) of the web section in the same process and minute: the ratio is what to compare.
+        base_path = f"/bench/query/{common.ORG_SLUG}"
+        base_client = Client()
+        base_client.get(base_path)
+        base_ms, base_cpu_ms = _timed(base_client, base_path, args.n)
         profiler = Profiler(interval=0.0005)
         profiler.start()
         for _ in range(args.n):
@@ -122,9 +149,17 @@ def main(argv=None) -> int:
         session = profiler.stop()
     finally:
         ApiToken.objects.filter(user=user, name="bench-profile").delete()
+        if static_dir is not None:
+            static_dir.cleanup()
 
-    print(f"{args.path} as {args.email}: {per_request:.1f} ms/request, {len(response.content):,} bytes, "
-          f"{len(queries)} queries taking {sql_ms:.1f} ms (Postgres + driver)")
+    print(f"{args.path} as {args.email}: {per_request:.1f} ms/request ({cpu_per_request:.1f} ms CPU of this "
+          f"process), {len(response.content):,} bytes, {len(queries)} queries taking {sql_ms:.1f} ms "
+          f"(Postgres + driver)")
+    print(f"  baseline (b) {base_path}: {base_ms:.2f} ms/request ({base_cpu_ms:.2f} ms CPU); "
+          f"cost ratio {per_request / base_ms:.1f}x wall, {cpu_per_request / base_cpu_ms:.1f}x CPU")
+    if args.sql:
+        for query in queries:
+            print(f"  {float(query['time']) * 1000:7.2f} ms  {query['sql'][:400]}")
     totals = by_layer(session)
     whole = sum(totals.values()) or 1
     for name, seconds in totals.most_common():

@@ -9,7 +9,8 @@ from .models import Invitation, Membership, Organization, User
 
 def memberships_of_user(user: User) -> list[Membership]:
     """Active memberships of a user across orgs (the org switcher). Cached on
-    the user object so the navigation costs one query per request."""
+    the user object: ``resolve_org`` picks the request's membership from it, so
+    the org and the navigation cost one query per request together."""
     cached = getattr(user, "_tp_memberships", None)
     if cached is None:
         cached = list(Membership.unscoped.filter(user=user, is_active=True)

@@ -70,18 +70,16 @@ def resolve_org(request, org_slug: str):
     Unknown org and "not a member" give the same 404, so a slug's existence is
     not confirmed to outsiders.
     """
-    from .models import Membership, Organization
+    from .selectors import memberships_of_user
 
     if getattr(request, "org", None) is not None and request.org.slug == org_slug:
         return request.org, request.membership
     user = request.user
     if not user.is_authenticated:
         raise Http404("No such organisation.")
-    membership = (
-        Membership.unscoped.select_related("organization")
-        .filter(organization__slug=org_slug, user=user, is_active=True)
-        .first()
-    )
+    # All of the user's active memberships in one query, kept on the user for the
+    # navigation's org switcher too (one query per request instead of two).
+    membership = next((m for m in memberships_of_user(user) if m.organization.slug == org_slug), None)
     if membership is None:
         raise Http404("No such organisation.")
     request.org = membership.organization

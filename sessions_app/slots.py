@@ -49,6 +49,19 @@ class PersonAvailability:
         return self.week_counts.get(iso_week_bounds(instant, self.tz)[0], 0) >= self.cap
 
 
+def _at_cap_test(person: PersonAvailability):
+    """``person.at_cap`` with the zone arithmetic only near a week already at the cap
+    (a day's margin covers any offset): in most weeks nobody is, and the test runs per candidate."""
+    if person.cap is None:
+        return lambda instant: False
+    near = [(lo - timedelta(days=1), hi + timedelta(days=1))
+            for lo, hi in (iso_week_bounds(week, person.tz) for week, count in person.week_counts.items()
+                           if count >= person.cap)]
+    if not near:
+        return lambda instant: False
+    return lambda instant: any(lo <= instant < hi for lo, hi in near) and person.at_cap(instant)
+
+
 @dataclass(frozen=True)
 class Slot:
     start_utc: datetime
@@ -213,6 +226,7 @@ def suggest(*, mentor: PersonAvailability, mentee: PersonAvailability, minutes: 
     # From ``now``, not ``earliest``: a meeting that ends during the lead time still bounds a stretch.
     ours = free_stretches(mentor, now, horizon, buffer)
     theirs = free_stretches(mentee, now, horizon, buffer)
+    mentor_at_cap, mentee_at_cap = _at_cap_test(mentor), _at_cap_test(mentee)
     ranked = []
     i = j = 0
     while i < len(ours) and j < len(theirs):  # two sorted, disjoint lists: walk the overlaps
@@ -220,7 +234,7 @@ def suggest(*, mentor: PersonAvailability, mentee: PersonAvailability, minutes: 
         lo, hi = max(a.start, b.start, earliest), min(a.end, b.end, horizon)
         for start in _candidates(lo, hi, length, step) if lo < hi else ():
             end = start + length
-            if mentor.at_cap(start) or mentee.at_cap(start):
+            if mentor_at_cap(start) or mentee_at_cap(start):
                 continue
             touches, fragmented = [], 0
             for person, stretch in ((mentor, a), (mentee, b)):
@@ -228,12 +242,12 @@ def suggest(*, mentor: PersonAvailability, mentee: PersonAvailability, minutes: 
                 fragmented += lost
                 touches.append((person, edges))
             edge_count = sum(len(edges) for _, edges in touches)
-            slot = Slot(start, end, -fragmented, _reason(touches, fragmented))
-            ranked.append((fragmented, -edge_count, start, slot))
+            ranked.append((fragmented, -edge_count, start, end, touches))
         if a.end <= b.end:
             i += 1
         else:
             j += 1
-    ranked.sort(key=lambda row: row[:3])
-    slots = [row[3] for row in ranked]
-    return slots if limit is None else slots[:limit]
+    ranked.sort(key=lambda row: row[:3])  # starts are unique: the order never reaches ``touches``
+    # The reasons are worded for the slots returned only.
+    return [Slot(start, end, -fragmented, _reason(touches, fragmented))
+            for fragmented, _, start, end, touches in (ranked if limit is None else ranked[:limit])]

@@ -45,6 +45,17 @@ def test_next_steps_are_grouped_overdue_this_week_later_and_done(logged, mentee)
         "done": ["Finished"]}
 
 
+def test_the_latest_done_steps_come_newest_first_and_stop_at_the_limit(logged, mentee):
+    for day in range(1, selectors.DONE_SHOWN + 6):
+        step(logged, f"Done on the {day}", date(2026, 1, day), done_at=datetime(2026, 1, day, 9, tzinfo=timezone.utc))
+    step(logged, "Later, added first", date(2026, 3, 20))
+    step(logged, "Later, due sooner", date(2026, 3, 10))
+    groups = selectors.my_next_steps(mentee, today=WEDNESDAY)
+    newest = selectors.DONE_SHOWN + 5
+    assert titles(groups["done"]) == [f"Done on the {day}" for day in range(newest, newest - selectors.DONE_SHOWN, -1)]
+    assert titles(groups["later"]) == ["Later, due sooner", "Later, added first"]
+
+
 def test_on_a_sunday_due_this_week_means_today_only(logged, mentee):
     step(logged, "Sunday's", date(2026, 3, 8))
     step(logged, "Monday's", date(2026, 3, 9))

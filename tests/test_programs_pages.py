@@ -195,3 +195,23 @@ def test_the_mentee_home_shows_only_published_pairs(org_a, manager, client_for):
     assert f"Your mentor: {pair.mentor.membership.display_name}" in published
     assert "both on Ledger" in published
     assert Participant.objects.for_org(org_a).count() == 2
+
+
+def test_the_home_shows_published_pairs_without_a_query_per_pair(org_a, client_for, django_assert_num_queries):
+    # The pairs query loads only the columns the home shows; a deferred column read per pair would add queries.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cohort = CohortFactory(program=ProgramFactory(organization=org_a, name="Onboarding"))
+    pair = PairFactory(cohort=cohort, reasons=["both on Ledger"])
+    client = client_for(pair.mentee.membership)
+    client.get(url("org_home", org_a))
+    with CaptureQueriesContext(connection) as draft:
+        client.get(url("org_home", org_a))
+    cohort.status = Cohort.Status.PUBLISHED
+    cohort.save()
+
+    with django_assert_num_queries(len(draft)):
+        published = client.get(url("org_home", org_a)).content.decode()
+    assert f"Your mentor: {pair.mentor.membership.display_name}" in published
+    assert "Onboarding" in published and cohort.name in published

@@ -142,6 +142,9 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+    # Sessions are read from Redis on every signed-in request (written through to
+    # Postgres, so a cache flush signs nobody out): one query less per page.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # allauth's rate limits need a cache shared by all processes: a file cache
     # is shared between the web server and the worker of ``make run``.

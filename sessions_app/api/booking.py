@@ -47,6 +47,17 @@ def _member(org, role: str, member_id) -> Membership:
     return person
 
 
+def _pair(org, viewer: Membership, mentor_id, mentee_id) -> tuple[Membership, Membership]:
+    """``_member`` for both of a pair in one query; the caller, when one of them, is not loaded again."""
+    wanted = {mentor_id, mentee_id} - {viewer.pk}
+    found = {person.pk: person for person in Membership.objects.for_org(org).filter(pk__in=wanted)} if wanted else {}
+    found[viewer.pk] = viewer
+    for role, member_id in (("mentor", mentor_id), ("mentee", mentee_id)):
+        if member_id not in found:
+            raise ValidationError({role: [f"No such {role} in this organisation."]})
+    return found[mentor_id], found[mentee_id]
+
+
 def _require_pair_viewer(viewer: Membership, mentor: Membership, mentee: Membership) -> None:
     """Availability of a pair is for the two of them and program managers."""
     if not (viewer.is_manager or viewer.pk in (mentor.pk, mentee.pk)):
@@ -184,7 +195,7 @@ class SlotsViewSet(OrgScopedViewSet):
     @extend_schema(parameters=[SlotsQueryIn], responses={200: SlotsOut, **_errors(400, 403, 404)})
     def suggest(self, request, org_slug):
         query = _valid(SlotsQueryIn, request.query_params.dict())
-        mentor, mentee = _member(self.org, "mentor", query["mentor"]), _member(self.org, "mentee", query["mentee"])
+        mentor, mentee = _pair(self.org, self.membership, query["mentor"], query["mentee"])
         _require_pair_viewer(self.membership, mentor, mentee)
         found = slot_suggestions(org=self.org, mentor=mentor, mentee=mentee, minutes=int(query["minutes"]),
                                  days=query["days"], viewer=self.membership)

@@ -195,7 +195,9 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgScoped
     action_roles = {name: EVERY_MEMBER for name in ("list", "retrieve", "log", "note", "survey")}
 
     def org_queryset(self, org, membership):
-        sessions = selectors.sessions_of(membership).order_by("-start", "id")
+        # The list names the two people only; one session (and what a log or survey does with it) is loaded whole.
+        mine = selectors.session_list if self.action == "list" else selectors.sessions_of
+        sessions = mine(membership).order_by("-start", "id")
         if self.action == "list":
             filters = _valid(SessionFilterIn, self.request.query_params.dict())
             if filters.get("status"):
@@ -277,11 +279,14 @@ class NextStepViewSet(mixins.ListModelMixin, OrgScopedViewSet):
         mine = NextStep.objects.for_org(org)
         # A UNION of the two indexed lookups: "owner = me OR session.mentor = me"
         # as one predicate makes Postgres scan every next step of the org.
-        visible = mine.filter(owner=membership).values("id").union(
-            mine.filter(session__mentor=membership).values("id"))
+        visible = mine.filter(owner=membership).order_by().values("id").union(
+            mine.filter(session__mentor=membership).order_by().values("id"))
         steps = (mine.filter(pk__in=visible)
                  .select_related("owner", "work_item").order_by("due_date", "created_at", "id"))
         if self.action == "list":
+            # What the list shows of the owner and the work item; a step ticked off is loaded whole.
+            steps = steps.only(*selectors.NEXT_STEP_FIELDS, *selectors.person_ref("owner"), "work_item__id",
+                               "work_item__name")
             wanted = _valid(NextStepFilterIn, self.request.query_params.dict()).get("status")
             if wanted:
                 steps = steps.filter(done_at__isnull=wanted == "open")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import BooleanField, Q, Value
 from django.utils import timezone
 
 from mentoring.errors import DomainError
@@ -98,12 +98,12 @@ def _check_request(org: Organization, mentor: Membership, mentee: Membership, mi
 
 def _load(org: Organization, people: Sequence[tuple[Membership, str | None, str]], start: datetime,
           end: datetime) -> list[slots.PersonAvailability]:
-    """Five queries for any number of people: windows, focus blocks, busy
-    times, time claims and (for people with a role) their sessions' starts."""
+    """Three queries for any number of people: windows and focus blocks, busy
+    times and time claims, and (for people with a role) their sessions' starts."""
     ids = [person.pk for person, _, _ in people]
-    working, focus = _weekly(WorkingWindow, org, ids), _weekly(FocusBlock, org, ids)
-    busy = _intervals(BusyTime.objects.for_org(org), ids, start - MARGIN, end + MARGIN)
-    claims = _intervals(TimeClaim.objects.for_org(org).filter(active=True), ids, start - MARGIN, end + MARGIN)
+    working, focus = _weekly(org, ids)
+    busy = _intervals([BusyTime.objects.for_org(org), TimeClaim.objects.for_org(org).filter(active=True)],
+                      ids, start - MARGIN, end + MARGIN)
     counts = _week_counts(org, [(p, role) for p, role, _ in people if role], start, end)
 
     loaded = []
@@ -116,23 +116,32 @@ def _load(org: Organization, people: Sequence[tuple[Membership, str | None, str]
             cap = weekly_cap(person, role)
         loaded.append(slots.PersonAvailability(
             tz=person.time_zone, working=windows, focus=focus.get(person.pk, []),
-            busy=busy.get(person.pk, []) + claims.get(person.pk, []),
+            busy=busy.get(person.pk, []),
             week_counts=counts.get(person.pk, {}), cap=cap, label=label))
     return loaded
 
 
-def _weekly(model, org: Organization, ids: list) -> dict:
-    by_person: dict = {}
-    for person_id, weekday, start, end in model.objects.for_org(org).filter(membership__in=ids) \
-            .order_by("weekday", "start").values_list("membership_id", "weekday", "start", "end"):
-        by_person.setdefault(person_id, []).append((weekday, start, end))
-    return by_person
+def _weekly(org: Organization, ids: list) -> tuple[dict, dict]:
+    """Working windows and focus blocks per person, in one query (a UNION ALL)."""
+    def rows(model, focus: bool):
+        return (model.objects.for_org(org).filter(membership__in=ids).order_by()
+                .annotate(is_focus=Value(focus, output_field=BooleanField()))
+                .values_list("is_focus", "membership_id", "weekday", "start", "end"))
+
+    working: dict = {}
+    focus: dict = {}
+    for is_focus, person_id, weekday, start, end in rows(WorkingWindow, False).union(
+            rows(FocusBlock, True), all=True).order_by("weekday", "start"):
+        (focus if is_focus else working).setdefault(person_id, []).append((weekday, start, end))
+    return working, focus
 
 
-def _intervals(queryset, ids: list, start: datetime, end: datetime) -> dict:
+def _intervals(querysets, ids: list, start: datetime, end: datetime) -> dict:
+    """Busy intervals per person from several sources (a UNION ALL), by start."""
+    parts = [queryset.filter(membership__in=ids, start__lt=end, end__gt=start).order_by()
+             .values_list("membership_id", "start", "end") for queryset in querysets]
     by_person: dict = {}
-    for person_id, lo, hi in queryset.filter(membership__in=ids, start__lt=end, end__gt=start) \
-            .order_by("start").values_list("membership_id", "start", "end"):
+    for person_id, lo, hi in parts[0].union(*parts[1:], all=True).order_by("start"):
         by_person.setdefault(person_id, []).append((lo, hi))
     return by_person
 
