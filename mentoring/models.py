@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .models_imports import UploadedCsv
 from .tenancy import OrgOwned, OrgScopedManager
 
 ROLES = ("manager", "mentor", "mentee", "hr")
@@ -298,26 +299,10 @@ class ApiToken(models.Model):
         return cls.PREFIX + secrets.token_urlsafe(32)
 
 
-class PeopleImport(OrgOwned):
+class PeopleImport(UploadedCsv):
     """An uploaded people CSV between preview and apply."""
 
-    class Status(models.TextChoices):
-        PREVIEW = "preview", "Previewed"
-        APPLIED = "applied", "Applied"
-        FAILED = "failed", "Had errors"
-
-    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    filename = models.CharField(max_length=200, blank=True)
-    content = models.TextField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
-    row_count = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
-    applied_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.filename or str(self.id)

@@ -10,17 +10,16 @@ is ``name`` or ``name|https://link``; roles are ``manager, mentor, mentee, hr``.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import Counter
 import re
 import zoneinfo
-from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
+
+from . import csv_import
+from .csv_import import ParsedFile, ParsedRow
 
 COLUMNS = (
     "email", "display_name", "title", "team", "manager_email", "time_zone",
@@ -37,35 +36,6 @@ def _zones():
     if _TIME_ZONES is None:
         _TIME_ZONES = zoneinfo.available_timezones()
     return _TIME_ZONES
-
-
-@dataclass
-class ParsedRow:
-    number: int  # 1-based line number in the file (header is line 1)
-    values: dict = field(default_factory=dict)
-    errors: dict = field(default_factory=dict)
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.setdefault(column, []).append(message)
-
-
-@dataclass
-class ParsedFile:
-    rows: list[ParsedRow]
-    file_errors: list[str]
-    present_columns: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and not any(row.errors for row in self.rows)
-
-    def error_list(self) -> list[dict]:
-        """Flat list of ``{"row", "field", "message"}`` for display and the API."""
-        out = [{"row": None, "field": None, "message": message} for message in self.file_errors]
-        for row in self.rows:
-            for column, messages in row.errors.items():
-                out.extend({"row": row.number, "field": column, "message": m} for m in messages)
-        return out
 
 
 def _date(row: ParsedRow, column: str, raw: str) -> date | None:
@@ -88,57 +58,9 @@ def _time(row: ParsedRow, column: str, raw: str) -> time | None:
 
 
 def parse(text: str, *, max_rows: int) -> ParsedFile:
-    if text.startswith("\ufeff"):  # Excel's UTF-8 BOM
-        text = text[1:]
-    if not text.strip():
-        return ParsedFile([], ["The file is empty."])
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [column.strip().lower() for column in next(reader)]
-    except csv.Error as exc:
-        return ParsedFile([], [f"Not a readable CSV file: {exc}."])
-    unknown = [column for column in header if column not in COLUMNS]
-    missing = [column for column in REQUIRED if column not in header]
-    counts = Counter(header)  # not header.count(): a header of 100k commas would be quadratic
-    duplicated = sorted(column for column, count in counts.items() if count > 1)[:10]
-    file_errors = []
-    if unknown:
-        shown = ", ".join(column[:40] for column in unknown[:10]) + (" …" if len(unknown) > 10 else "")
-        file_errors.append(f"Unknown column(s): {shown}. Allowed: {', '.join(COLUMNS)}.")
-    if missing:
-        file_errors.append(f"Missing required column(s): {', '.join(missing)}.")
-    if duplicated:
-        file_errors.append(f"Column(s) given twice: {', '.join(duplicated)}.")
-    if file_errors:
-        return ParsedFile([], file_errors)
-
-    rows: list[ParsedRow] = []
-    seen_emails: dict[str, int] = {}
-    try:
-        for line_number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines are harmless
-            if len(rows) >= max_rows:
-                return ParsedFile([], [f"Too many rows: at most {max_rows} people per import."])
-            row = ParsedRow(number=line_number)
-            if len(cells) != len(header):
-                row.error("row", f"Has {len(cells)} cells but the header has {len(header)} columns.")
-                rows.append(row)
-                continue
-            raw = {column: cell.strip() for column, cell in zip(header, cells)}
-            _validate(row, raw)
-            email = row.values.get("email")
-            if email:
-                if email in seen_emails:
-                    row.error("email", f"{email} appears twice (also on line {seen_emails[email]}).")
-                else:
-                    seen_emails[email] = line_number
-            rows.append(row)
-    except csv.Error as exc:
-        return ParsedFile([], [f"Not a readable CSV file: {exc}."])
-    if not rows:
-        return ParsedFile([], ["The file has a header but no people."])
-    return ParsedFile(rows, [], tuple(header))
+    return csv_import.parse(text, columns=COLUMNS, required=REQUIRED, max_rows=max_rows, noun="people",
+                            validate=_validate, identity=lambda row: row.values.get("email"),
+                            duplicate=lambda email, line: ("email", f"{email} appears twice (also on line {line})."))
 
 
 def _validate(row: ParsedRow, raw: dict[str, str]) -> None:
@@ -256,12 +178,7 @@ def _validate(row: ParsedRow, raw: dict[str, str]) -> None:
 def render(people: list[dict]) -> str:
     """Write people (dicts keyed by COLUMNS) as CSV text — the export format,
     which the import reads back unchanged."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for person in people:
-        writer.writerow([_cell(person.get(column)) for column in COLUMNS])
-    return out.getvalue()
+    return csv_import.render(COLUMNS, people, _cell)
 
 
 def _cell(value) -> str:
@@ -273,6 +190,4 @@ def _cell(value) -> str:
         return value.strftime("%H:%M")
     if isinstance(value, (list, tuple)):
         return ";".join(value)
-    text = str(value)
-    # Neutralise spreadsheet formulas (CSV injection).
-    return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
+    return csv_import.safe_cell(str(value))

@@ -14,12 +14,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from . import people_csv, selectors
+from . import csv_import, people_csv, selectors
 from .audit import Action, audit_record, audit_record_for_user
 from .errors import Conflict, DomainError, NotPermitted
 from .mfa import has_mfa, tokens_refused_without_mfa
 from .models import (ROLES, ApiToken, Invitation, Membership, Organization, PeopleImport,
                      Skill, User, WorkItem)
+from .services_imports import csv_import_apply
 
 logger = logging.getLogger(__name__)
 INVITATION_LIFETIME = timedelta(days=14)
@@ -314,16 +315,7 @@ def _replace_work_items(org, memberships, items_by_member: dict) -> None:
 def people_import_upload(*, actor: Membership, filename: str, content: bytes | str) -> PeopleImport:
     """Store an uploaded CSV for preview (nothing is applied yet)."""
     require_role(actor, "manager")
-    if isinstance(content, bytes):
-        if len(content) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            raise DomainError(f"The file is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)} MB.",
-                              field="file")
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DomainError("The file is not UTF-8 text. Save it as “CSV UTF-8”.", field="file") from None
-    if "\x00" in content:
-        raise DomainError("The file is not a text CSV.", field="file")
+    content = csv_import.decode_upload(content, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     return PeopleImport.objects.for_org(actor.organization).create(
         organization=actor.organization, created_by=actor.user, filename=(filename or "")[:200], content=content)
 
@@ -356,20 +348,19 @@ def people_import_preview(*, org: Organization, people_import: PeopleImport) -> 
     }
 
 
-@transaction.atomic
 def people_import_apply(*, actor: Membership, people_import: PeopleImport) -> dict:
     """All or nothing: any row with an error means nothing is written.
     Idempotent on email: re-importing updates the same people."""
     require_role(actor, "manager")
     org = actor.organization
-    people_import = PeopleImport.objects.for_org(org).select_for_update().get(pk=people_import.pk)
-    if people_import.status == PeopleImport.Status.APPLIED:
-        raise Conflict("This import was already applied.")
-    preview = people_import_preview(org=org, people_import=people_import)
-    if not preview["ok"]:
-        PeopleImport.objects.for_org(org).filter(pk=people_import.pk).update(status=PeopleImport.Status.FAILED)
-        raise DomainError({"file": [_describe(e) for e in preview["errors"][:50]]})
-    parsed = preview["parsed"]
+    return csv_import_apply(org=org, upload=people_import,
+                            preview=lambda upload: people_import_preview(org=org, people_import=upload),
+                            apply=lambda upload, preview: _people_apply(actor, upload, preview["parsed"]),
+                            describe=_describe)
+
+
+def _people_apply(actor: Membership, people_import: PeopleImport, parsed) -> dict:
+    org = actor.organization
     columns = set(parsed.present_columns)
     rows = [r.values for r in parsed.rows]
     emails = [v["email"] for v in rows]

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from mentoring.api import CSVParser, ImportErrorOut, ImportIn, ImportQueryIn, ImportRefusedOut, OrgResourceViewSet, \
+from mentoring.api import CSVParser, ImportIn, ImportQueryIn, ImportRefusedOut, ImportResultOut, OrgResourceViewSet, \
     _errors, _valid
 from mentoring.errors import DomainError
 from mentoring.models import Membership
@@ -79,15 +79,9 @@ class EventImportRowOut(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
-class EventImportResultOut(serializers.Serializer):
-    applied = serializers.BooleanField()
-    ok = serializers.BooleanField(help_text="True when every row is valid (apply would succeed).")
-    row_count = serializers.IntegerField()
-    create_count = serializers.IntegerField()
-    update_count = serializers.IntegerField()
+class EventImportResultOut(ImportResultOut):
     unchanged_count = serializers.IntegerField(help_text="Rows already recorded: importing again changes nothing.")
     rows = EventImportRowOut(many=True)
-    errors = ImportErrorOut(many=True)
 
 
 # --- Input -------------------------------------------------------------------------------------------

@@ -15,14 +15,13 @@ is it after their latest role start, is the row already there) is checked by
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from mentoring import csv_import
+from mentoring.csv_import import ParsedFile, ParsedRow
 
 from . import event_rules
 
@@ -32,96 +31,24 @@ MILESTONE_COLUMNS = ("email", "milestone", "reached_on")
 MILESTONE_REQUIRED = MILESTONE_COLUMNS
 
 
-@dataclass
-class ParsedRow:
-    number: int  # 1-based line number in the file (header is line 1)
-    values: dict = field(default_factory=dict)
-    errors: dict = field(default_factory=dict)
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.setdefault(column, []).append(message)
-
-
-@dataclass
-class ParsedFile:
-    rows: list[ParsedRow]
-    file_errors: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and not any(row.errors for row in self.rows)
-
-    def error_list(self) -> list[dict]:
-        """Flat list of ``{"row", "field", "message"}`` for display and the API."""
-        out = [{"row": None, "field": None, "message": message} for message in self.file_errors]
-        for row in self.rows:
-            for column, messages in row.errors.items():
-                out.extend({"row": row.number, "field": column, "message": m} for m in messages)
-        return out
-
-
 def parse_events(text: str, *, max_rows: int, today: date) -> ParsedFile:
-    return _parse(text, EVENT_COLUMNS, EVENT_REQUIRED, max_rows, "role events",
-                  lambda row, raw: _validate_event(row, raw, today),
-                  lambda v: (v.get("email"), v.get("kind"), v.get("effective_on")))
+    return csv_import.parse(
+        text, columns=EVENT_COLUMNS, required=EVENT_REQUIRED, max_rows=max_rows, noun="role events",
+        validate=lambda row, raw: _validate_event(row, raw, today),
+        identity=lambda row: _key(row, row.values.get("email"), row.values.get("kind"), row.values.get("effective_on")))
 
 
 def parse_milestones(text: str, *, max_rows: int, today: date) -> ParsedFile:
-    return _parse(text, MILESTONE_COLUMNS, MILESTONE_REQUIRED, max_rows, "milestones",
-                  lambda row, raw: _validate_milestone(row, raw, today),
-                  lambda v: (v.get("email"), (v.get("milestone") or "").lower(), v.get("reached_on")))
+    return csv_import.parse(
+        text, columns=MILESTONE_COLUMNS, required=MILESTONE_REQUIRED, max_rows=max_rows, noun="milestones",
+        validate=lambda row, raw: _validate_milestone(row, raw, today),
+        identity=lambda row: _key(row, row.values.get("email"), (row.values.get("milestone") or "").lower(),
+                                  row.values.get("reached_on")))
 
 
-def _parse(text, columns, required, max_rows, noun, validate, identity) -> ParsedFile:
-    if text.startswith("\ufeff"):  # Excel's UTF-8 BOM
-        text = text[1:]
-    if not text.strip():
-        return ParsedFile([], ["The file is empty."])
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = [column.strip().lower() for column in next(reader)]
-    except csv.Error as exc:
-        return ParsedFile([], [f"Not a readable CSV file: {exc}."])
-    unknown = [column for column in header if column not in columns]
-    missing = [column for column in required if column not in header]
-    duplicated = sorted(column for column, count in Counter(header).items() if count > 1)[:10]
-    file_errors = []
-    if unknown:
-        shown = ", ".join(column[:40] for column in unknown[:10]) + (" …" if len(unknown) > 10 else "")
-        file_errors.append(f"Unknown column(s): {shown}. Allowed: {', '.join(columns)}.")
-    if missing:
-        file_errors.append(f"Missing required column(s): {', '.join(missing)}.")
-    if duplicated:
-        file_errors.append(f"Column(s) given twice: {', '.join(duplicated)}.")
-    if file_errors:
-        return ParsedFile([], file_errors)
-
-    rows: list[ParsedRow] = []
-    seen: dict[tuple, int] = {}
-    try:
-        for line_number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines are harmless
-            if len(rows) >= max_rows:
-                return ParsedFile([], [f"Too many rows: at most {max_rows} {noun} per import."])
-            row = ParsedRow(number=line_number)
-            if len(cells) != len(header):
-                row.error("row", f"Has {len(cells)} cells but the header has {len(header)} columns.")
-                rows.append(row)
-                continue
-            validate(row, {column: cell.strip() for column, cell in zip(header, cells)})
-            key = identity(row.values)
-            if not row.errors and all(key):
-                if key in seen:
-                    row.error("row", f"The same row appears twice (also on line {seen[key]}).")
-                else:
-                    seen[key] = line_number
-            rows.append(row)
-    except csv.Error as exc:
-        return ParsedFile([], [f"Not a readable CSV file: {exc}."])
-    if not rows:
-        return ParsedFile([], [f"The file has a header but no {noun}."])
-    return ParsedFile(rows, [])
+def _key(row: ParsedRow, *parts) -> tuple | None:
+    # Only a valid row is matched against the earlier ones (an invalid one already says why).
+    return parts if not row.errors and all(parts) else None
 
 
 def _email(row: ParsedRow, raw: dict) -> None:
@@ -183,17 +110,10 @@ def _validate_milestone(row: ParsedRow, raw: dict, today: date) -> None:
 
 def render(columns: tuple[str, ...], rows: list[dict]) -> str:
     """Write rows as CSV text in the import format (the template and any export)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for values in rows:
-        writer.writerow([_cell(values.get(column)) for column in columns])
-    return out.getvalue()
+    return csv_import.render(columns, rows, _cell)
 
 
 def _cell(value) -> str:
     if value is None:
         return ""
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    # Neutralise spreadsheet formulas (CSV injection).
-    return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
+    return csv_import.safe_cell(value.isoformat() if isinstance(value, date) else str(value))

@@ -12,10 +12,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mentoring import csv_import
 from mentoring.audit import audit_record
 from mentoring.errors import Conflict, DomainError
 from mentoring.models import AuditEvent, Membership, Organization
 from mentoring.services import require_role
+from mentoring.services_imports import csv_import_apply
 
 from . import event_rules, events_csv, selectors_events, signals_hooks
 from .models import EventImport, RampMilestone, RampMilestoneDefinition, RoleEvent, Source
@@ -29,19 +31,7 @@ def event_import_upload(*, actor: Membership, kind: str, filename: str, content:
     require_role(actor, *KEEPERS)
     if kind not in EventImport.Kind.values:
         raise DomainError("Choose role events or ramp milestones.", field="kind")
-    if isinstance(content, bytes):
-        if len(content) > settings.METRICS_IMPORT_MAX_BYTES:
-            raise DomainError(f"The file is larger than {settings.METRICS_IMPORT_MAX_BYTES // (1024 * 1024)} MB.",
-                              field="file")
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DomainError("The file is not UTF-8 text. Save it as “CSV UTF-8”.", field="file") from None
-    elif len(content.encode()) > settings.METRICS_IMPORT_MAX_BYTES:
-        raise DomainError(f"The file is larger than {settings.METRICS_IMPORT_MAX_BYTES // (1024 * 1024)} MB.",
-                          field="file")
-    if "\x00" in content:
-        raise DomainError("The file is not a text CSV.", field="file")
+    content = csv_import.decode_upload(content, max_bytes=settings.METRICS_IMPORT_MAX_BYTES)
     org = actor.organization
     return EventImport.objects.for_org(org).create(organization=org, kind=kind, created_by=actor.user,
                                                    filename=(filename or "")[:200], content=content)
@@ -138,16 +128,11 @@ def event_import_apply(*, actor: Membership, event_import: EventImport) -> dict:
     Idempotent: rows already there are left as they are."""
     require_role(actor, *KEEPERS)
     org = actor.organization
-    with transaction.atomic():
-        event_import = EventImport.objects.for_org(org).select_for_update().get(pk=event_import.pk)
-        if event_import.status == EventImport.Status.APPLIED:
-            raise Conflict("This import was already applied.")
-        preview = event_import_preview(org=org, event_import=event_import)
-        if preview["ok"]:
-            return _apply(actor, event_import, [row.values for row in preview["parsed"].rows])
-    # Outside the transaction, so the mark survives the refusal.
-    EventImport.objects.for_org(org).filter(pk=event_import.pk).update(status=EventImport.Status.FAILED)
-    raise DomainError({"file": [_describe(e) for e in preview["errors"][:50]]})
+    return csv_import_apply(
+        org=org, upload=event_import,
+        preview=lambda upload: event_import_preview(org=org, event_import=upload),
+        apply=lambda upload, preview: _apply(actor, upload, [row.values for row in preview["parsed"].rows]),
+        describe=_describe)
 
 
 def _apply(actor, event_import, rows) -> dict:

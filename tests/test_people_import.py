@@ -52,6 +52,14 @@ def test_one_bad_row_applies_nothing_and_names_row_and_field(manager):
                                                                         user=None).exists()
 
 
+def test_a_refused_import_stays_marked_as_having_errors(manager):
+    people_import = upload(manager, GOOD + "carol@acme.test,Carol,Designer,Design,,Mars/Olympus,,,,\n")
+    with pytest.raises(DomainError):
+        services.people_import_apply(actor=manager, people_import=people_import)
+    people_import.refresh_from_db()
+    assert people_import.status == PeopleImport.Status.FAILED
+
+
 def test_preview_lists_every_bad_cell(manager):
     bad = HEADER + "not-an-email,,x,y,ghost@acme.test,UTC,,,wizard,31/12/2020\n"
     preview = services.people_import_preview(org=manager.organization, people_import=upload(manager, bad))
