@@ -53,8 +53,9 @@ TOO_FREQUENT = ("SECONDLY", "MINUTELY")
 # ValueError subclasses (InvalidCalendar, BadRuleStringFormat, ...); a missing
 # DTSTART or an unknown X-WR-TIMEZONE surfaces as KeyError; mixing dates and
 # date-times in odd ways as TypeError; a repeated property (a list where one
-# value is expected, e.g. two TZIDs in a VTIMEZONE) as AttributeError.
-EXPANSION_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError)
+# value is expected, e.g. two TZIDs in a VTIMEZONE) as AttributeError; a TZID
+# too long to be a file name makes the zoneinfo lookup raise OSError.
+EXPANSION_ERRORS = (ValueError, KeyError, TypeError, AttributeError, OverflowError, OSError)
 
 Interval = tuple[datetime, datetime]
 

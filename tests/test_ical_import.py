@@ -111,6 +111,21 @@ def test_calendar_file_is_refused_with_a_clear_message(path):
     assert REFUSED[path.name] in refusal.value.first_message
 
 
+def test_a_time_zone_name_too_long_for_a_file_name_is_refused_not_a_crash():
+    # zoneinfo looks the TZID up as a file: a 300-character name raises OSError (found by fuzzing).
+    long_zone = "Europe/" + "x" * 300
+    content = (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:1\r\n"
+               f"DTSTART;TZID={long_zone}:20260301T090000\r\nDTEND;TZID={long_zone}:20260301T100000\r\n"
+               f"END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+
+    with pytest.raises(DomainError) as refusal:
+        calendar = ical_import.parse_calendar(content)
+        ical_import.expand(calendar, datetime(2026, 2, 28, tzinfo=timezone.utc),
+                           datetime(2026, 3, 3, tzinfo=timezone.utc))
+
+    assert list(refusal.value.errors) == ["file"]
+
+
 def test_every_refusal_listed_names_a_file_that_exists():
     if not SHARED_DIR.is_dir():
         pytest.skip(f"{SHARED_DIR} is absent")
