@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from mentoring.errors import DomainError
 from mentoring.tenancy import org_get_or_404
-from mentoring.views.base import form_errors_from, org_view
+from mentoring.views.base import confirm_view, form_view, org_view
 
 from . import events_csv
 from . import selectors_events as sel
@@ -45,42 +45,27 @@ def role_event_list(request, org, membership):
 @org_view(*KEEPERS)
 @require_http_methods(["GET", "POST"])
 def role_event_create(request, org, membership):
-    if request.method == "POST":
-        form = RoleEventForm(request.POST, org=org)
-        if form.is_valid():
-            try:
-                event = svc.role_event_record(actor=membership, **form.service_kwargs())
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Recorded: {event.get_kind_display().lower()} of "
-                                          f"{event.member.display_name} on {event.effective_on:%-d %b %Y}.")
-                return redirect("role_event_list", org_slug=org.slug)
-        status = 400
-    else:
-        form, status = RoleEventForm(org=org, initial={"kind": request.GET.get("kind", "hire")}), 200
-    return render(request, "metrics/events/form.html", {"form": form, "event": None}, status=status)
+    form = RoleEventForm(request.POST, org=org) if request.method == "POST" else \
+        RoleEventForm(org=org, initial={"kind": request.GET.get("kind", "hire")})
+    return form_view(
+        request, form, run=lambda form: svc.role_event_record(actor=membership, **form.service_kwargs()),
+        success_message=lambda event: f"Recorded: {event.get_kind_display().lower()} of "
+                                      f"{event.member.display_name} on {event.effective_on:%-d %b %Y}.",
+        redirect_to=reverse("role_event_list", args=[org.slug]),
+        template="metrics/events/form.html", context={"event": None})
 
 
 @org_view(*KEEPERS)
 @require_http_methods(["GET", "POST"])
 def role_event_edit(request, org, membership, event_id):
     event = org_get_or_404(RoleEvent, org, pk=event_id)
-    if request.method == "POST":
-        form = RoleEventForm(request.POST, org=org, editing=True)
-        if form.is_valid():
-            try:
-                svc.role_event_update(actor=membership, event=event, **form.service_kwargs())
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Saved the {event.get_kind_display().lower()} of "
-                                          f"{event.member.display_name}.")
-                return redirect("role_event_list", org_slug=org.slug)
-        status = 400
-    else:
-        form, status = RoleEventForm(org=org, editing=True, initial=RoleEventForm.initial_for(event)), 200
-    return render(request, "metrics/events/form.html", {"form": form, "event": event}, status=status)
+    form = RoleEventForm(request.POST, org=org, editing=True) if request.method == "POST" else \
+        RoleEventForm(org=org, editing=True, initial=RoleEventForm.initial_for(event))
+    return form_view(
+        request, form, run=lambda form: svc.role_event_update(actor=membership, event=event, **form.service_kwargs()),
+        success_message=lambda _: f"Saved the {event.get_kind_display().lower()} of {event.member.display_name}.",
+        redirect_to=reverse("role_event_list", args=[org.slug]),
+        template="metrics/events/form.html", context={"event": event})
 
 
 @org_view(*KEEPERS)
@@ -88,15 +73,11 @@ def role_event_edit(request, org, membership, event_id):
 def role_event_delete(request, org, membership, event_id):
     event = org_get_or_404(RoleEvent, org, pk=event_id)
     what = f"{event.get_kind_display().lower()} of {event.member.display_name} on {event.effective_on:%-d %b %Y}"
-    if request.method == "POST":
-        svc.role_event_delete(actor=membership, event=event)
-        messages.success(request, f"Deleted the {what}.")
-        return redirect("role_event_list", org_slug=org.slug)
-    return render(request, "confirm.html", {
-        "title": f"Delete the {what}?",
-        "body": "Ramp time, mobility and promotion figures are recomputed without it.",
-        "confirm_label": "Delete role event", "danger": True,
-        "cancel_url": reverse("role_event_list", args=[org.slug])})
+    back = reverse("role_event_list", args=[org.slug])
+    return confirm_view(
+        request, act=lambda: svc.role_event_delete(actor=membership, event=event),
+        title=f"Delete the {what}?", body="Ramp time, mobility and promotion figures are recomputed without it.",
+        confirm_label="Delete role event", cancel_url=back, done_message=f"Deleted the {what}.", redirect_to=back)
 
 
 # --- Ramp milestone definitions -------------------------------------------------------------------
@@ -105,65 +86,50 @@ def role_event_delete(request, org, membership, event_id):
 @require_http_methods(["GET", "POST"])
 def ramp_definition_list(request, org, membership):
     """The org's ramp milestone definitions and a form to add one."""
-    if request.method == "POST":
-        form = RampDefinitionForm(request.POST)
-        if form.is_valid():
-            try:
-                definition = svc.ramp_definition_create(actor=membership, name=form.cleaned_data["name"],
-                                                        description=form.cleaned_data["description"],
-                                                        is_active=form.cleaned_data["is_active"] or None)
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Added the ramp milestone “{definition.name}”.")
-                return redirect("ramp_definition_list", org_slug=org.slug)
-        status = 400
-    else:
-        form, status = RampDefinitionForm(), 200
-    definitions = list(sel.ramp_definitions(org))
-    return render(request, "metrics/events/definitions.html", {"form": form, "definitions": definitions},
-                  status=status)
+    form = RampDefinitionForm(request.POST) if request.method == "POST" else RampDefinitionForm()
+    return form_view(
+        request, form,
+        run=lambda form: svc.ramp_definition_create(actor=membership, name=form.cleaned_data["name"],
+                                                    description=form.cleaned_data["description"],
+                                                    is_active=form.cleaned_data["is_active"] or None),
+        success_message=lambda definition: f"Added the ramp milestone “{definition.name}”.",
+        redirect_to=reverse("ramp_definition_list", args=[org.slug]),
+        template="metrics/events/definitions.html", context=lambda: {"definitions": list(sel.ramp_definitions(org))})
 
 
 @org_view(*KEEPERS)
 @require_http_methods(["GET", "POST"])
 def ramp_definition_edit(request, org, membership, definition_id):
     definition = org_get_or_404(RampMilestoneDefinition, org, pk=definition_id)
-    if request.method == "POST":
-        form = RampDefinitionForm(request.POST)
-        if form.is_valid():
-            try:
-                svc.ramp_definition_update(actor=membership, definition=definition, **form.cleaned_data)
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Saved the ramp milestone “{form.cleaned_data['name']}”.")
-                return redirect("ramp_definition_list", org_slug=org.slug)
-        status = 400
-    else:
-        form = RampDefinitionForm(initial={"name": definition.name, "description": definition.description,
-                                           "is_active": definition.is_active})
-        status = 200
-    return render(request, "metrics/events/definition_edit.html", {"form": form, "definition": definition},
-                  status=status)
+    form = RampDefinitionForm(request.POST) if request.method == "POST" else \
+        RampDefinitionForm(initial={"name": definition.name, "description": definition.description,
+                                    "is_active": definition.is_active})
+    return form_view(
+        request, form,
+        run=lambda form: svc.ramp_definition_update(actor=membership, definition=definition, **form.cleaned_data),
+        success_message=lambda _: f"Saved the ramp milestone “{form.cleaned_data['name']}”.",
+        redirect_to=reverse("ramp_definition_list", args=[org.slug]),
+        template="metrics/events/definition_edit.html", context={"definition": definition})
 
 
 @org_view(*KEEPERS)
 @require_http_methods(["GET", "POST"])
 def ramp_definition_delete(request, org, membership, definition_id):
     definition = org_get_or_404(RampMilestoneDefinition, org, pk=definition_id)
-    if request.method == "POST":
-        count = svc.ramp_definition_delete(actor=membership, definition=definition)
-        messages.success(request, f"Deleted the ramp milestone “{definition.name}” and {count} recorded "
-                                  f"milestone{'s' * (count != 1)}.")
-        return redirect("ramp_definition_list", org_slug=org.slug)
-    count = RampMilestone.objects.for_org(org).filter(definition=definition).count()
-    return render(request, "confirm.html", {
-        "title": f"Delete the ramp milestone “{definition.name}”?",
-        "body": f"The {count} milestone{'s' * (count != 1)} recorded against it are deleted too"
-                f"{' and ramp time has no milestone to measure to' if definition.is_active else ''}.",
-        "confirm_label": "Delete milestone definition", "danger": True,
-        "cancel_url": reverse("ramp_definition_list", args=[org.slug])})
+    name = definition.name
+    back = reverse("ramp_definition_list", args=[org.slug])
+
+    def body():
+        count = RampMilestone.objects.for_org(org).filter(definition=definition).count()
+        return (f"The {count} milestone{'s' * (count != 1)} recorded against it are deleted too"
+                f"{' and ramp time has no milestone to measure to' if definition.is_active else ''}.")
+
+    return confirm_view(
+        request, act=lambda: svc.ramp_definition_delete(actor=membership, definition=definition),
+        title=f"Delete the ramp milestone “{name}”?", body=body, confirm_label="Delete milestone definition",
+        cancel_url=back, redirect_to=back,
+        done_message=lambda count: f"Deleted the ramp milestone “{name}” and {count} recorded "
+                                   f"milestone{'s' * (count != 1)}.")
 
 
 # --- Ramp milestones ------------------------------------------------------------------------------
@@ -182,21 +148,12 @@ def ramp_milestone_list(request, org, membership):
 @org_view(*KEEPERS)
 @require_http_methods(["GET", "POST"])
 def ramp_milestone_create(request, org, membership):
-    if request.method == "POST":
-        form = RampMilestoneForm(request.POST, org=org)
-        if form.is_valid():
-            try:
-                milestone = svc.ramp_milestone_record(actor=membership, **form.cleaned_data)
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Recorded: {milestone.member.display_name} reached "
-                                          f"“{milestone.definition.name}” on {milestone.reached_on:%-d %b %Y}.")
-                return redirect("ramp_milestone_list", org_slug=org.slug)
-        status = 400
-    else:
-        form, status = RampMilestoneForm(org=org), 200
-    return render(request, "metrics/events/milestone_form.html", {"form": form}, status=status)
+    form = RampMilestoneForm(request.POST, org=org) if request.method == "POST" else RampMilestoneForm(org=org)
+    return form_view(
+        request, form, run=lambda form: svc.ramp_milestone_record(actor=membership, **form.cleaned_data),
+        success_message=lambda milestone: f"Recorded: {milestone.member.display_name} reached "
+                                          f"“{milestone.definition.name}” on {milestone.reached_on:%-d %b %Y}.",
+        redirect_to=reverse("ramp_milestone_list", args=[org.slug]), template="metrics/events/milestone_form.html")
 
 
 @org_view(*KEEPERS)
@@ -204,15 +161,13 @@ def ramp_milestone_create(request, org, membership):
 def ramp_milestone_delete(request, org, membership, milestone_id):
     milestone = org_get_or_404(RampMilestone, org, pk=milestone_id)
     what = f"“{milestone.definition.name}” of {milestone.member.display_name} on {milestone.reached_on:%-d %b %Y}"
-    if request.method == "POST":
-        svc.ramp_milestone_delete(actor=membership, milestone=milestone)
-        messages.success(request, f"Deleted the milestone {what}.")
-        return redirect("ramp_milestone_list", org_slug=org.slug)
-    return render(request, "confirm.html", {
-        "title": f"Delete the milestone {what}?",
-        "body": "Their ramp time counts as not reached (censored) until a milestone is recorded again.",
-        "confirm_label": "Delete milestone", "danger": True,
-        "cancel_url": reverse("ramp_milestone_list", args=[org.slug])})
+    back = reverse("ramp_milestone_list", args=[org.slug])
+    return confirm_view(
+        request, act=lambda: svc.ramp_milestone_delete(actor=membership, milestone=milestone),
+        title=f"Delete the milestone {what}?",
+        body="Their ramp time counts as not reached (censored) until a milestone is recorded again.",
+        confirm_label="Delete milestone", cancel_url=back, done_message=f"Deleted the milestone {what}.",
+        redirect_to=back)
 
 
 # --- Import -------------------------------------------------------------------------------------
@@ -220,22 +175,16 @@ def ramp_milestone_delete(request, org, membership, milestone_id):
 @org_view(*KEEPERS)
 @require_http_methods(["GET", "POST"])
 def event_import(request, org, membership):
-    if request.method == "POST":
-        form = EventImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                uploaded = imports.event_import_upload(actor=membership, kind=form.cleaned_data["kind"],
-                                                       filename=upload.name, content=upload.read())
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                return redirect("event_import_preview", org_slug=org.slug, import_id=uploaded.pk)
-        status = 400
-    else:
-        form, status = EventImportForm(), 200
-    return render(request, "metrics/events/import.html",
-                  {"form": form, "max_rows": settings.METRICS_IMPORT_MAX_ROWS}, status=status)
+    def upload(form):
+        file = form.cleaned_data["file"]
+        return imports.event_import_upload(actor=membership, kind=form.cleaned_data["kind"],
+                                           filename=file.name, content=file.read())
+
+    form = EventImportForm(request.POST, request.FILES) if request.method == "POST" else EventImportForm()
+    return form_view(
+        request, form, run=upload, success_message=None,
+        redirect_to=lambda uploaded: reverse("event_import_preview", args=[org.slug, uploaded.pk]),
+        template="metrics/events/import.html", context={"max_rows": settings.METRICS_IMPORT_MAX_ROWS})
 
 
 @org_view(*KEEPERS)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 
-from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import data_rights
-from ..errors import DomainError
 from ..models import Membership
 from ..tenancy import org_get_or_404
-from .base import org_view
+from .base import confirm_view, org_view
 
 
 @org_view()
@@ -41,21 +39,14 @@ def my_data_export(request, org, membership):
 @require_http_methods(["GET", "POST"])
 def member_erase(request, org, membership, member_id):
     person = org_get_or_404(Membership, org, pk=member_id)
-    if request.method == "POST":
-        name = person.display_name
-        try:
-            data_rights.member_erase(actor=membership, membership=person)
-        except DomainError as error:
-            messages.error(request, error.first_message)
-        else:
-            messages.success(request, f"Erased {name}’s personal data. They now show as “{data_rights.FORMER_MEMBER}”.")
-        return redirect("members", org_slug=org.slug)
-    return render(request, "confirm.html", {
-        "title": f"Erase {person.display_name}’s personal data?",
-        "body": ("This cannot be undone. Their name, email, profile, skills, work items, availability, calendars, "
-                 "notifications, invitations and API access are removed; notes of their sessions, their survey "
-                 "comments, kudos messages and the titles of their next steps are erased. Sessions and other "
-                 "people's next steps stay, shown with “Former member”, so counts on dashboards do not change."),
-        "confirm_label": "Erase personal data", "danger": True,
-        "cancel_url": reverse("members", args=[org.slug]),
-    })
+    name = person.display_name  # before erasure replaces it
+    back = reverse("members", args=[org.slug])
+    return confirm_view(
+        request, act=lambda: data_rights.member_erase(actor=membership, membership=person),
+        title=f"Erase {name}’s personal data?",
+        body=("This cannot be undone. Their name, email, profile, skills, work items, availability, calendars, "
+              "notifications, invitations and API access are removed; notes of their sessions, their survey "
+              "comments, kudos messages and the titles of their next steps are erased. Sessions and other "
+              "people's next steps stay, shown with “Former member”, so counts on dashboards do not change."),
+        confirm_label="Erase personal data", cancel_url=back, redirect_to=back,
+        done_message=f"Erased {name}’s personal data. They now show as “{data_rights.FORMER_MEMBER}”.")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import selectors_external as sel
@@ -20,7 +20,7 @@ from ..models import Membership
 from ..models_external import AGREEMENT_PLACEHOLDERS, EngagementAgreement, ExternalTerms
 from ..models_programs import Participant
 from ..tenancy import org_get_or_404
-from .base import form_errors_from, org_view
+from .base import action_view, form_errors_from, form_view, org_view
 from .external_forms import AgreementTemplateForm, GoalsForm, MonthForm, TermsForm
 
 PAGE_SIZE = 50
@@ -41,23 +41,14 @@ def external_mentors(request, org, membership):
 @require_http_methods(["GET", "POST"])
 def agreement_template(request, org, membership):
     template = sel.agreement_template_of(org)
-    status = 200
-    if request.method == "POST":
-        form = AgreementTemplateForm(request.POST)
-        if form.is_valid():
-            try:
-                template = svc.agreement_template_update(actor=membership, body=form.cleaned_data["body"])
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Saved version {template.version}. Agreements generated before keep "
-                                          f"their text; saving a mentor's terms generates a new one.")
-                return redirect("agreement_template", org_slug=org.slug)
-        status = 400
-    else:
-        form = AgreementTemplateForm(initial={"body": template.body})
-    return render(request, "external/template.html", {"form": form, "template": template,
-                                                      "placeholders": AGREEMENT_PLACEHOLDERS}, status=status)
+    form = AgreementTemplateForm(request.POST) if request.method == "POST" else \
+        AgreementTemplateForm(initial={"body": template.body})
+    return form_view(
+        request, form, run=lambda form: svc.agreement_template_update(actor=membership, body=form.cleaned_data["body"]),
+        success_message=lambda saved: f"Saved version {saved.version}. Agreements generated before keep "
+                                      f"their text; saving a mentor's terms generates a new one.",
+        redirect_to=reverse("agreement_template", args=[org.slug]),
+        template="external/template.html", context={"template": template, "placeholders": AGREEMENT_PLACEHOLDERS})
 
 
 def _external(org, mentor_id) -> Membership:
@@ -69,26 +60,18 @@ def _external(org, mentor_id) -> Membership:
 def external_terms(request, org, membership, mentor_id):
     mentor = _external(org, mentor_id)
     terms = ExternalTerms.objects.for_org(org).filter(mentor=mentor).first()
-    status = 200
     if request.method == "POST":
         form = TermsForm(request.POST)
-        if form.is_valid():
-            try:
-                agreement = svc.external_terms_set(actor=membership, mentor=mentor, **form.cleaned_data)
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Saved the terms of {mentor.display_name}; agreement {agreement.number} "
-                                          f"is waiting for their acceptance.")
-                return redirect("external_mentors", org_slug=org.slug)
-        status = 400
     elif terms is not None:
         form = TermsForm(initial={f: getattr(terms, f) for f in svc.TERMS_FIELDS})
     else:
         form = TermsForm(initial={"hourly_rate": mentor.hourly_rate, "currency": mentor.currency})
-    agreements = list(sel.agreements_of(org, mentor)[:20])
-    return render(request, "external/terms.html", {"mentor": mentor, "form": form, "terms": terms,
-                                                   "agreements": agreements}, status=status)
+    return form_view(
+        request, form, run=lambda form: svc.external_terms_set(actor=membership, mentor=mentor, **form.cleaned_data),
+        success_message=lambda agreement: f"Saved the terms of {mentor.display_name}; agreement {agreement.number} "
+                                          f"is waiting for their acceptance.",
+        redirect_to=reverse("external_mentors", args=[org.slug]), template="external/terms.html",
+        context=lambda: {"mentor": mentor, "terms": terms, "agreements": list(sel.agreements_of(org, mentor)[:20])})
 
 
 # --- Statement: managers and the mentor themself ---------------------------------------------------
@@ -155,13 +138,9 @@ def my_agreement(request, org, membership):
 @require_POST
 def agreement_accept(request, org, membership, agreement_id):
     agreement = org_get_or_404(EngagementAgreement, org, pk=agreement_id, mentor=membership)
-    try:
-        svc.agreement_accept(actor=membership, agreement=agreement)
-    except DomainError as error:
-        messages.error(request, error.first_message)
-    else:
-        messages.success(request, "Accepted. Sessions can now be booked with you.")
-    return redirect("my_agreement", org_slug=org.slug)
+    return action_view(request, act=lambda: svc.agreement_accept(actor=membership, agreement=agreement),
+                       done_message="Accepted. Sessions can now be booked with you.",
+                       redirect_to=reverse("my_agreement", args=[org.slug]))
 
 
 # --- Participants' own goals ------------------------------------------------------------------------
@@ -179,20 +158,12 @@ def my_participations(request, org, membership):
 @require_http_methods(["GET", "POST"])
 def participation_goals(request, org, membership, participant_id):
     participant = org_get_or_404(Participant, org, pk=participant_id, membership=membership)
-    status = 200
-    if request.method == "POST":
-        form = GoalsForm(request.POST)
-        if form.is_valid():
-            try:
-                services_programs.participant_update(actor=membership, participant=participant,
-                                                     **form.service_kwargs())
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, "Saved your goals; pairing takes them into account.")
-                return redirect("my_participations", org_slug=org.slug)
-        status = 400
-    else:
-        form = GoalsForm(initial={"goals": participant.goals,
-                                  "goal_skills": ", ".join(s.name for s in participant.goal_skills.all())})
-    return render(request, "external/goals.html", {"participant": participant, "form": form}, status=status)
+    form = GoalsForm(request.POST) if request.method == "POST" else \
+        GoalsForm(initial={"goals": participant.goals,
+                           "goal_skills": ", ".join(s.name for s in participant.goal_skills.all())})
+    return form_view(
+        request, form, run=lambda form: services_programs.participant_update(
+            actor=membership, participant=participant, **form.service_kwargs()),
+        success_message="Saved your goals; pairing takes them into account.",
+        redirect_to=reverse("my_participations", args=[org.slug]),
+        template="external/goals.html", context={"participant": participant})

@@ -13,7 +13,7 @@ from ..errors import DomainError
 from ..forms import ROLE_CHOICES, InvitationForm, RolesForm
 from ..models import Invitation, Membership
 from ..tenancy import org_get_or_404
-from .base import form_errors_from, org_view
+from .base import confirm_view, form_errors_from, org_view
 
 PAGE_SIZE = 50
 
@@ -108,17 +108,10 @@ def invitations(request, org, membership):
 @require_http_methods(["GET", "POST"])
 def invitation_revoke(request, org, membership, invitation_id):
     invitation = org_get_or_404(Invitation, org, pk=invitation_id)
-    if request.method == "POST":
-        try:
-            services.invitation_revoke(actor=membership, invitation=invitation)
-        except DomainError as error:
-            messages.error(request, error.first_message)
-        else:
-            messages.success(request, f"Revoked the invitation for {invitation.email}.")
-        return redirect("invitations", org_slug=org.slug)
-    return render(request, "confirm.html", {
-        "title": f"Revoke the invitation for {invitation.email}?",
-        "body": "The link in their email stops working. You can invite them again later.",
-        "confirm_label": "Revoke invitation", "danger": True,
-        "cancel_url": reverse("invitations", args=[org.slug]),
-    })
+    back = reverse("invitations", args=[org.slug])
+    return confirm_view(
+        request, act=lambda: services.invitation_revoke(actor=membership, invitation=invitation),
+        title=f"Revoke the invitation for {invitation.email}?",
+        body="The link in their email stops working. You can invite them again later.",
+        confirm_label="Revoke invitation", cancel_url=back, redirect_to=back,
+        done_message=f"Revoked the invitation for {invitation.email}.")

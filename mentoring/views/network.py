@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sessions_app.selectors.availability import next_free_slots, slot_suggestions
@@ -18,7 +19,7 @@ from ..forms_network import DeclineForm, DirectorySearchForm, ListingForm, Reque
 from ..models import MentorListing, Program, SessionRequest
 from ..services_timebank import timebank_balance
 from ..tenancy import org_get_or_404
-from .base import form_errors_from, org_view
+from .base import action_view, form_errors_from, form_view, org_view
 
 PAGE_SIZE = 20
 SLOTS_SHOWN = 8
@@ -70,19 +71,8 @@ def directory(request, org, membership, program_id):
 def listing_edit(request, org, membership, program_id):
     program = _network(org, program_id)
     listing = MentorListing.objects.for_org(org).filter(program=program, membership=membership).first()
-    status = 200
     if request.method == "POST":
         form = ListingForm(request.POST)
-        if form.is_valid():
-            try:
-                listing = svc.listing_save(actor=membership, program=program, **form.service_kwargs())
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, "Saved your listing." if listing.is_available else
-                                 "You are unavailable; open requests were declined with your message.")
-                return redirect("directory", org_slug=org.slug, program_id=program.pk)
-        status = 400
     elif listing is not None:
         form = ListingForm(initial={
             "topics": ", ".join(topic.name for topic in listing.topics.order_by("name")), "about": listing.about,
@@ -92,8 +82,12 @@ def listing_edit(request, org, membership, program_id):
         form = ListingForm(initial={
             "topics": ", ".join(skill.name for skill in membership.skills.order_by("name")),
             "weekly_capacity": 2, "is_available": "yes"})
-    return render(request, "network/listing_edit.html", {"program": program, "form": form, "listing": listing},
-                  status=status)
+    return form_view(
+        request, form, run=lambda form: svc.listing_save(actor=membership, program=program, **form.service_kwargs()),
+        success_message=lambda saved: "Saved your listing." if saved.is_available else
+                                      "You are unavailable; open requests were declined with your message.",
+        redirect_to=reverse("directory", args=[org.slug, program.pk]),
+        template="network/listing_edit.html", context={"program": program, "listing": listing})
 
 
 def _minutes(value, org) -> int:
@@ -166,44 +160,28 @@ def _request_for(org, membership, request_id, side: str) -> SessionRequest:
 @require_POST
 def session_request_accept(request, org, membership, request_id):
     found = _request_for(org, membership, request_id, "mentor")
-    try:
-        svc.session_request_accept(actor=membership, request=found)
-    except DomainError as error:
-        messages.error(request, f"Could not accept: {error.first_message}")
-    else:
-        messages.success(request, f"Booked the session with {found.mentee.display_name}.")
-    return redirect("session_request_list", org_slug=org.slug)
+    return action_view(request, act=lambda: svc.session_request_accept(actor=membership, request=found),
+                       done_message=f"Booked the session with {found.mentee.display_name}.",
+                       redirect_to=reverse("session_request_list", args=[org.slug]), error_prefix="Could not accept: ")
 
 
 @org_view()
 @require_http_methods(["GET", "POST"])
 def session_request_decline(request, org, membership, request_id):
     found = _request_for(org, membership, request_id, "mentor")
-    status = 200
-    if request.method == "POST":
-        form = DeclineForm(request.POST)
-        if form.is_valid():
-            try:
-                svc.session_request_decline(actor=membership, request=found, message=form.cleaned_data["message"])
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Declined; {found.mentee.display_name} gets your message.")
-                return redirect("session_request_list", org_slug=org.slug)
-        status = 400
-    else:
-        form = DeclineForm()
-    return render(request, "network/decline.html", {"req": found, "form": form}, status=status)
+    form = DeclineForm(request.POST) if request.method == "POST" else DeclineForm()
+    return form_view(
+        request, form, run=lambda form: svc.session_request_decline(actor=membership, request=found,
+                                                                    message=form.cleaned_data["message"]),
+        success_message=f"Declined; {found.mentee.display_name} gets your message.",
+        redirect_to=reverse("session_request_list", args=[org.slug]),
+        template="network/decline.html", context={"req": found})
 
 
 @org_view()
 @require_POST
 def session_request_withdraw(request, org, membership, request_id):
     found = _request_for(org, membership, request_id, "mentee")
-    try:
-        svc.session_request_withdraw(actor=membership, request=found)
-    except DomainError as error:
-        messages.error(request, error.first_message)
-    else:
-        messages.success(request, "Withdrew your request.")
-    return redirect("session_request_list", org_slug=org.slug)
+    return action_view(request, act=lambda: svc.session_request_withdraw(actor=membership, request=found),
+                       done_message="Withdrew your request.",
+                       redirect_to=reverse("session_request_list", args=[org.slug]))

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
@@ -18,7 +19,7 @@ from ..errors import DomainError
 from ..forms import PeopleFilterForm, PeopleImportForm, PersonForm
 from ..models import Membership, PeopleImport
 from ..tenancy import org_get_or_404
-from .base import form_errors_from, org_view
+from .base import form_errors_from, form_view, org_view
 
 PAGE_SIZE = 50
 PREVIEW_ROWS_SHOWN = 200
@@ -61,21 +62,14 @@ def person_edit(request, org, membership, person_id):
     if not (membership.is_manager or membership.pk == person.pk):
         raise PermissionDenied("Only a program manager or the person themself can edit this profile.")
     form_kwargs = {"org": org, "person": person, "can_edit_terms": membership.is_manager}
-    if request.method == "POST":
-        form = PersonForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            try:
-                services.person_update(actor=membership, membership=person, **form.service_kwargs())
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Saved {form.cleaned_data['display_name']}’s profile.")
-                return redirect("person_detail", org_slug=org.slug, person_id=person.pk)
-        status = 400
-    else:
-        form = PersonForm(initial=PersonForm.initial_for(person), **form_kwargs)
-        status = 200
-    return render(request, "people/edit.html", {"person": person, "form": form}, status=status)
+    form = PersonForm(request.POST, **form_kwargs) if request.method == "POST" else \
+        PersonForm(initial=PersonForm.initial_for(person), **form_kwargs)
+    return form_view(
+        request, form, run=lambda form: services.person_update(actor=membership, membership=person,
+                                                               **form.service_kwargs()),
+        success_message=lambda _: f"Saved {form.cleaned_data['display_name']}’s profile.",
+        redirect_to=reverse("person_detail", args=[org.slug, person.pk]),
+        template="people/edit.html", context={"person": person})
 
 
 @org_view("manager")

@@ -16,7 +16,7 @@ from .. import services_programs as svc
 from ..errors import DomainError
 from ..models_programs import Cohort, Pair, PairingRun, Participant, Program
 from ..tenancy import org_get_or_404
-from .base import form_errors_from, org_view
+from .base import action_view, form_errors_from, form_view, org_view
 from .programs_forms import (AssignForm, CohortForm, CsvForm, FilterForm, ParticipantForm, PickForm, ProgramForm,
                              SwapForm)
 
@@ -39,24 +39,19 @@ def program_list(request, org, membership):
 @org_view("manager")
 @require_http_methods(["GET", "POST"])
 def program_create(request, org, membership):
-    status = 200
-    if request.method == "POST":
-        form = ProgramForm(request.POST)
-        if form.is_valid():
-            try:
-                program = svc.program_create(actor=membership, **form.service_kwargs())
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Created {program.name}.")
-                cohort = Cohort.objects.for_org(org).filter(program=program).first()
-                if cohort is not None:
-                    return redirect("cohort_participants", org_slug=org.slug, cohort_id=cohort.pk)
-                return redirect("program_detail", org_slug=org.slug, program_id=program.pk)
-        status = 400
-    else:
-        form = ProgramForm(initial={"cohort_ratio": org.cohort_ratio})
-    return render(request, "programs/create.html", {"form": form}, status=status)
+    def next_page(program):
+        """Straight to adding participants when the program came with a first cohort."""
+        cohort = Cohort.objects.for_org(org).filter(program=program).first()
+        if cohort is not None:
+            return reverse("cohort_participants", args=[org.slug, cohort.pk])
+        return reverse("program_detail", args=[org.slug, program.pk])
+
+    form = ProgramForm(request.POST) if request.method == "POST" else \
+        ProgramForm(initial={"cohort_ratio": org.cohort_ratio})
+    return form_view(
+        request, form, run=lambda form: svc.program_create(actor=membership, **form.service_kwargs()),
+        success_message=lambda program: f"Created {program.name}.", redirect_to=next_page,
+        template="programs/create.html")
 
 
 @org_view("manager")
@@ -71,22 +66,16 @@ def program_detail(request, org, membership, program_id):
 @require_http_methods(["GET", "POST"])
 def cohort_create(request, org, membership, program_id):
     program = org_get_or_404(Program, org, pk=program_id)
-    status = 200
     if request.method == "POST":
         form = CohortForm(request.POST)
-        if form.is_valid():
-            try:
-                cohort = svc.cohort_create(actor=membership, program=program, **form.cleaned_data)
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Created {cohort.name}. Add its participants next.")
-                return redirect("cohort_participants", org_slug=org.slug, cohort_id=cohort.pk)
-        status = 400
     else:
         number = Cohort.objects.for_org(org).filter(program=program).count() + 1
         form = CohortForm(initial={"name": f"Cohort {number}", "ratio": org.cohort_ratio})
-    return render(request, "programs/cohort_create.html", {"program": program, "form": form}, status=status)
+    return form_view(
+        request, form, run=lambda form: svc.cohort_create(actor=membership, program=program, **form.cleaned_data),
+        success_message=lambda cohort: f"Created {cohort.name}. Add its participants next.",
+        redirect_to=lambda cohort: reverse("cohort_participants", args=[org.slug, cohort.pk]),
+        template="programs/cohort_create.html", context={"program": program})
 
 
 # --- Participants ---------------------------------------------------------------------------------
@@ -142,25 +131,19 @@ def participant_edit(request, org, membership, cohort_id, participant_id):
     participant = org_get_or_404(Participant, org, pk=participant_id, cohort=cohort)
     other_role = "mentor" if participant.role == "mentee" else "mentee"
     form_kwargs = {"participant": participant, "others": list(sel.participants_of(cohort, role=other_role))}
-    status = 200
     if request.method == "POST":
         form = ParticipantForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            try:
-                svc.participant_update(actor=membership, participant=participant, **form.service_kwargs())
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Saved {participant.membership.display_name}.")
-                return redirect("cohort_participants", org_slug=org.slug, cohort_id=cohort.pk)
-        status = 400
     else:
         form = ParticipantForm(initial={
             "goals": participant.goals, "capacity": participant.capacity,
             "goal_skills": ", ".join(s.name for s in participant.goal_skills.all()),
             "opt_outs": [str(pk) for pk in participant.opt_outs.values_list("pk", flat=True)]}, **form_kwargs)
-    return render(request, "programs/participant_edit.html",
-                  {"cohort": cohort, "participant": participant, "form": form}, status=status)
+    return form_view(
+        request, form,
+        run=lambda form: svc.participant_update(actor=membership, participant=participant, **form.service_kwargs()),
+        success_message=f"Saved {participant.membership.display_name}.",
+        redirect_to=reverse("cohort_participants", args=[org.slug, cohort.pk]),
+        template="programs/participant_edit.html", context={"cohort": cohort, "participant": participant})
 
 
 @org_view("manager")
@@ -168,13 +151,9 @@ def participant_edit(request, org, membership, cohort_id, participant_id):
 def participant_remove(request, org, membership, cohort_id, participant_id):
     cohort = org_get_or_404(Cohort, org, pk=cohort_id)
     participant = org_get_or_404(Participant, org, pk=participant_id, cohort=cohort)
-    try:
-        svc.participant_remove(actor=membership, participant=participant)
-    except DomainError as error:
-        messages.error(request, error.first_message)
-    else:
-        messages.success(request, f"Removed {participant.membership.display_name} from the cohort.")
-    return redirect("cohort_participants", org_slug=org.slug, cohort_id=cohort.pk)
+    return action_view(request, act=lambda: svc.participant_remove(actor=membership, participant=participant),
+                       done_message=f"Removed {participant.membership.display_name} from the cohort.",
+                       redirect_to=reverse("cohort_participants", args=[org.slug, cohort.pk]))
 
 
 # --- Review and adjust pairs -----------------------------------------------------------------------------

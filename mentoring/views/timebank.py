@@ -3,18 +3,17 @@ member's balance and adjusting one with a reason (audited)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import selectors_directory as sel
-from ..errors import DomainError
 from ..forms_network import AdjustForm, DirectorySearchForm
 from ..models import Membership
 from ..services_timebank import timebank_adjust, timebank_balance
 from ..tenancy import org_get_or_404
-from .base import form_errors_from, org_view
+from .base import form_view, org_view
 
 PAGE_SIZE = 50
 
@@ -44,19 +43,9 @@ def timebank_members(request, org, membership):
 def timebank_adjust_view(request, org, membership, member_id):
     member = org_get_or_404(Membership, org, pk=member_id)
     member.organization = org
-    status = 200
-    if request.method == "POST":
-        form = AdjustForm(request.POST)
-        if form.is_valid():
-            try:
-                entry = timebank_adjust(actor=membership, member=member, **form.cleaned_data)
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"{member.display_name} now has {entry.balance_after} minutes.")
-                return redirect("timebank_members", org_slug=org.slug)
-        status = 400
-    else:
-        form = AdjustForm()
-    return render(request, "timebank/adjust.html", {"member": member, "form": form,
-                                                     "balance": timebank_balance(member)}, status=status)
+    form = AdjustForm(request.POST) if request.method == "POST" else AdjustForm()
+    return form_view(
+        request, form, run=lambda form: timebank_adjust(actor=membership, member=member, **form.cleaned_data),
+        success_message=lambda entry: f"{member.display_name} now has {entry.balance_after} minutes.",
+        redirect_to=reverse("timebank_members", args=[org.slug]),
+        template="timebank/adjust.html", context=lambda: {"member": member, "balance": timebank_balance(member)})

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from .. import services
-from ..errors import DomainError
 from ..forms import TokenForm
 from ..models import ApiToken
-from .base import form_errors_from
+from .base import confirm_view, form_view
 
 NEW_TOKEN_SESSION_KEY = "touchpoint_new_token"
 
@@ -22,27 +20,17 @@ NEW_TOKEN_SESSION_KEY = "touchpoint_new_token"
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
-    status = 200
-    if request.method == "POST":
-        form = TokenForm(request.POST)
-        if form.is_valid():
-            try:
-                token, raw = services.token_issue(user=request.user, name=form.cleaned_data["name"])
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                # Shown once, after the redirect, so a reload does not make another token.
-                request.session[NEW_TOKEN_SESSION_KEY] = {"id": str(token.pk), "raw": raw}
-                return redirect("api_tokens")
-        status = 400
-    else:
-        form = TokenForm()
-    context = {
-        "form": form,
-        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
-        "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
-    }
-    return render(request, "tokens/list.html", context, status=status)
+    def issue(form):
+        token, raw = services.token_issue(user=request.user, name=form.cleaned_data["name"])
+        # Shown once, after the redirect, so a reload does not make another token.
+        request.session[NEW_TOKEN_SESSION_KEY] = {"id": str(token.pk), "raw": raw}
+
+    form = TokenForm(request.POST) if request.method == "POST" else TokenForm()
+    return form_view(
+        request, form, run=issue, success_message=None, redirect_to=reverse("api_tokens"),
+        template="tokens/list.html",
+        context=lambda: {"tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+                         "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None)})
 
 
 @login_required
@@ -50,12 +38,10 @@ def api_tokens(request):
 def api_token_revoke(request, token_id):
     # Another user's token is simply not found.
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
-    if request.method == "POST":
-        services.token_revoke(user=request.user, token=token)
-        messages.success(request, f"Revoked “{token.name}”. Programs using it can no longer sign in.")
-        return redirect("api_tokens")
-    return render(request, "confirm.html", {
-        "title": f"Revoke the token “{token.name}”?",
-        "body": f"Anything using {token.prefix}… stops working at once. This cannot be undone.",
-        "confirm_label": "Revoke token", "danger": True, "cancel_url": reverse("api_tokens"),
-    })
+    back = reverse("api_tokens")
+    return confirm_view(
+        request, act=lambda: services.token_revoke(user=request.user, token=token),
+        title=f"Revoke the token “{token.name}”?",
+        body=f"Anything using {token.prefix}… stops working at once. This cannot be undone.",
+        confirm_label="Revoke token", cancel_url=back, redirect_to=back,
+        done_message=f"Revoked “{token.name}”. Programs using it can no longer sign in.")

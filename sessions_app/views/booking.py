@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mentoring.errors import DomainError
 from mentoring.tenancy import org_get_or_404
-from mentoring.views.base import form_errors_from, org_view
+from mentoring.views.base import confirm_view, form_errors_from, org_view
 
 from ..models import ExternalCalendar, FocusBlock, MentoringSession, WorkingWindow
 from ..selectors.availability import slot_suggestions, slot_suggestions_for_move
@@ -95,17 +95,12 @@ def focus_block_add(request, org, membership):
 def focus_block_remove(request, org, membership, block_id):
     """GET asks for confirmation (works without JS); POST removes."""
     block = org_get_or_404(FocusBlock, org, pk=block_id, membership=membership)
-    if request.method == "POST":
-        availability_services.focus_block_remove(actor=membership, block_id=block.pk)
-        messages.success(request, "Removed the focus block.")
-        return redirect(_availability_url(org, "focus-blocks"))
     when = f"{block.get_weekday_display()} {block.start:%H:%M}–{block.end:%H:%M}"
-    return render(request, "confirm.html", {
-        "title": f"Remove the focus block on {when}?",
-        "body": "Sessions may then be suggested during this time.",
-        "confirm_label": "Remove focus block", "danger": True,
-        "cancel_url": _availability_url(org, "focus-blocks"),
-    })
+    back = _availability_url(org, "focus-blocks")
+    return confirm_view(
+        request, act=lambda: availability_services.focus_block_remove(actor=membership, block_id=block.pk),
+        title=f"Remove the focus block on {when}?", body="Sessions may then be suggested during this time.",
+        confirm_label="Remove focus block", cancel_url=back, done_message="Removed the focus block.", redirect_to=back)
 
 
 @org_view()
@@ -162,32 +157,25 @@ def calendar_sync(request, org, membership, calendar_id):
 @require_http_methods(["GET", "POST"])
 def calendar_delete(request, org, membership, calendar_id):
     calendar = calendars.calendar_access(actor=membership, calendar_id=calendar_id)
-    if request.method == "POST":
-        calendars.calendar_delete(actor=membership, calendar_id=calendar.pk)
-        messages.success(request, f"Removed “{calendar.name}” and its busy times.")
-        return redirect(_availability_url(org, "calendars"))
-    return render(request, "confirm.html", {
-        "title": f"Remove the calendar “{calendar.name}”?",
-        "body": "Its busy times are deleted and no longer block session suggestions.",
-        "confirm_label": "Remove calendar", "danger": True,
-        "cancel_url": _availability_url(org, "calendars"),
-    })
+    back = _availability_url(org, "calendars")
+    return confirm_view(
+        request, act=lambda: calendars.calendar_delete(actor=membership, calendar_id=calendar.pk),
+        title=f"Remove the calendar “{calendar.name}”?",
+        body="Its busy times are deleted and no longer block session suggestions.",
+        confirm_label="Remove calendar", cancel_url=back, redirect_to=back,
+        done_message=f"Removed “{calendar.name}” and its busy times.")
 
 
 @org_view()
 @require_http_methods(["GET", "POST"])
 def calendar_feed_rotate_view(request, org, membership):
-    if request.method == "POST":
-        calendar_feed_rotate(actor=membership)
-        messages.success(request, "Your calendar feed has a new address; the old one no longer works.")
-        return redirect(_availability_url(org, "feed"))
-    return render(request, "confirm.html", {
-        "title": "Make a new calendar feed address?",
-        "body": "The current address stops working at once: every calendar app subscribed to it stops "
-                "updating until you subscribe again with the new address. Do this if the address leaked.",
-        "confirm_label": "Make a new address", "danger": True,
-        "cancel_url": _availability_url(org, "feed"),
-    })
+    back = _availability_url(org, "feed")
+    return confirm_view(
+        request, act=lambda: calendar_feed_rotate(actor=membership), title="Make a new calendar feed address?",
+        body="The current address stops working at once: every calendar app subscribed to it stops "
+             "updating until you subscribe again with the new address. Do this if the address leaked.",
+        confirm_label="Make a new address", cancel_url=back, redirect_to=back,
+        done_message="Your calendar feed has a new address; the old one no longer works.")
 
 
 # --- Booking --------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mentoring.errors import DomainError
 from mentoring.tenancy import org_get_or_404
-from mentoring.views.base import form_errors_from, org_view
+from mentoring.views.base import confirm_view, form_errors_from, form_view, org_view
 
 from ..models import AgendaTemplate, Kudos, MentoringSession, NextStep, SessionNote, SurveyResponse
 from ..selectors import loop as selectors
@@ -240,24 +240,17 @@ def agenda_list(request, org, membership):
 
 
 def _agenda_form(request, org, membership, agenda=None):
-    if request.method == "POST":
-        form = AgendaForm(request.POST)
-        if form.is_valid():
-            try:
-                if agenda is None:
-                    agendas.agenda_create(actor=membership, **form.cleaned_data)
-                else:
-                    agendas.agenda_update(actor=membership, agenda=agenda, **form.cleaned_data)
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Saved the agenda template “{form.cleaned_data['name']}”.")
-                return redirect("agenda_list", org_slug=org.slug)
-        status = 400
-    else:
-        form = AgendaForm(initial=AgendaForm.initial_for(agenda) if agenda else None)
-        status = 200
-    return render(request, "sessions/agenda_form.html", {"form": form, "agenda": agenda}, status=status)
+    def save(form):
+        if agenda is None:
+            return agendas.agenda_create(actor=membership, **form.cleaned_data)
+        return agendas.agenda_update(actor=membership, agenda=agenda, **form.cleaned_data)
+
+    form = AgendaForm(request.POST) if request.method == "POST" else \
+        AgendaForm(initial=AgendaForm.initial_for(agenda) if agenda else None)
+    return form_view(
+        request, form, run=save, success_message=lambda _: f"Saved the agenda template “{form.cleaned_data['name']}”.",
+        redirect_to=reverse("agenda_list", args=[org.slug]),
+        template="sessions/agenda_form.html", context={"agenda": agenda})
 
 
 @org_view("manager")
@@ -276,14 +269,13 @@ def agenda_edit(request, org, membership, agenda_id):
 @require_http_methods(["GET", "POST"])
 def agenda_delete(request, org, membership, agenda_id):
     agenda = org_get_or_404(AgendaTemplate, org, pk=agenda_id)
-    if request.method == "POST":
-        agendas.agenda_delete(actor=membership, agenda=agenda)
-        messages.success(request, f"Deleted the agenda template “{agenda.name}”.")
-        return redirect("agenda_list", org_slug=org.slug)
-    return render(request, "confirm.html", {
-        "title": f"Delete “{agenda.name}”?",
-        "body": "Sessions booked with it keep their time and log; they just no longer show its prompts.",
-        "confirm_label": "Delete template", "danger": True, "cancel_url": reverse("agenda_list", args=[org.slug])})
+    back = reverse("agenda_list", args=[org.slug])
+    return confirm_view(
+        request, act=lambda: agendas.agenda_delete(actor=membership, agenda=agenda),
+        title=f"Delete “{agenda.name}”?",
+        body="Sessions booked with it keep their time and log; they just no longer show its prompts.",
+        confirm_label="Delete template", cancel_url=back, redirect_to=back,
+        done_message=f"Deleted the agenda template “{agenda.name}”.")
 
 
 # --- Kudos feed ---------------------------------------------------------------------------------------------
@@ -299,26 +291,22 @@ def kudos_feed(request, org, membership):
     now = timezone.now()
     sessions = (selectors.sessions_of(membership).exclude(status=MentoringSession.Status.CANCELLED)
                 .filter(start__lte=now, start__gte=now - timedelta(days=KUDOS_SESSION_DAYS)).order_by("-start", "id"))
-    form = KudosGiveForm(request.POST or None, org=org, giver=membership, sessions=sessions)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                kudos.kudos_give(actor=membership, receiver=data["receiver"], message=data["message"],
-                                 session=data["session"])
-            except DomainError as error:
-                form_errors_from(form, error)
-            else:
-                messages.success(request, f"Kudos sent to {data['receiver'].display_name}.")
-                return redirect("kudos_feed", org_slug=org.slug)
-    feed = (Kudos.objects.for_org(org).select_related("giver", "receiver")
-            .order_by("-created_at", "-id"))
-    # Plain (id, name) pairs per team: the select may list thousands of people.
-    people = form.fields["receiver"].queryset.values_list("team", "id", "display_name")
-    teams = [(team, [(str(pk), name) for _, pk, name in rows])
-             for team, rows in itertools.groupby(people, key=operator.itemgetter(0))]
-    context = {"form": form, "teams": teams, "selected": str(form["receiver"].value() or ""),
-               "page": Paginator(feed, KUDOS_PAGE_SIZE).get_page(request.GET.get("page"))}
-    return render(request, "sessions/kudos.html", context, status=status)
+    form = KudosGiveForm(request.POST if request.method == "POST" else None, org=org, giver=membership,
+                         sessions=sessions)
+
+    def page_context():
+        feed = (Kudos.objects.for_org(org).select_related("giver", "receiver")
+                .order_by("-created_at", "-id"))
+        # Plain (id, name) pairs per team: the select may list thousands of people.
+        people = form.fields["receiver"].queryset.values_list("team", "id", "display_name")
+        teams = [(team, [(str(pk), name) for _, pk, name in rows])
+                 for team, rows in itertools.groupby(people, key=operator.itemgetter(0))]
+        return {"teams": teams, "selected": str(form["receiver"].value() or ""),
+                "page": Paginator(feed, KUDOS_PAGE_SIZE).get_page(request.GET.get("page"))}
+
+    return form_view(
+        request, form,
+        run=lambda form: kudos.kudos_give(actor=membership, receiver=form.cleaned_data["receiver"],
+                                          message=form.cleaned_data["message"], session=form.cleaned_data["session"]),
+        success_message=lambda _: f"Kudos sent to {form.cleaned_data['receiver'].display_name}.",
+        redirect_to=reverse("kudos_feed", args=[org.slug]), template="sessions/kudos.html", context=page_context)
