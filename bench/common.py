@@ -159,6 +159,7 @@ def seed_fingerprint() -> str:
                   for p in (ROOT / app / "migrations").glob("*.py")]
     seeding = [ROOT / "mentoring" / "demo.py", ROOT / "mentoring" / "management" / "commands" / "seed_demo.py"]
     seeding += list((ROOT / "metrics").glob("demo*.py")) + list((ROOT / "sessions_app").glob("demo*.py"))
+    seeding += sorted((ROOT / "sessions_app" / "demo").glob("*.py"))  # the history (a package)
     args = ",".join(f"{k}={v}" for k, v in sorted(SEED_ARGS.items()))
     return f"{args};topup={TOPUP_VERSION};{_files_digest(migrations + [p for p in seeding if p.exists()])}"
 

@@ -1,7 +1,7 @@
 """The network model for ``manage.py seed_demo``: a network program with
 listed mentors (the demo mentor among them), session requests (accepted,
 declined and still open) and a time-bank ledger consistent with the seeded
-session history (sessions_app/demo.py).
+session history (sessions_app/demo/).
 
 The ledger is replayed in time order from the sessions, by the same rules as
 ``services_timebank``: every member starts with the org's grant; a mentor

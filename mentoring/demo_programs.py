@@ -1,5 +1,5 @@
 """Demo programs and external mentors (issue 3), seeded after the session
-history (sessions_app/demo.py) from the pairs that history used:
+history (sessions_app/demo/) from the pairs that history used:
 
 - a cohort program with two ended cohorts whose pairs were published — the
   later one is the pairs the history's sessions were given in, the earlier one

@@ -47,7 +47,7 @@ def digest_recipients(org: Organization):
 
 def digest_sweep(*, org: Organization, now: datetime) -> int:
     """Create this week's digest and its nudges once; returns nudges made (0 when not due or done)."""
-    from .nudges import _sweep
+    from .nudges_sweeps import _sweep
 
     week = digest_week_due(org, now)
     if week is None:  # (switched off for the org: nudge_sweep does not call this)

@@ -2,7 +2,7 @@
 suggested slots bookable in one click), a stalled pair (21 days, to the
 managers) and a mentor carrying too much (to the managers).
 
-The sweeps share ``services.nudges._sweep``: candidates stream from one query,
+The sweeps share ``services.nudges_sweeps._sweep``: candidates stream from one query,
 recipients' windows load per batch, nudges go in with INSERT … ON CONFLICT DO
 NOTHING. The occurrence (``period``) of a quiet mentee or a stalled pair is the
 date its quiet spell began (the last session, else the cohort's start): one
@@ -74,7 +74,7 @@ def _spell_start(org: Organization, row: dict) -> datetime:
 def nudge_sweep_quiet_mentees(*, org: Organization, now: datetime) -> int:
     """Mentees of active pairs with no held or booked session (with anyone) in
     14 days -> the mentee, once per quiet spell, with two suggested slots."""
-    from .nudges import _opted_out, _rows, _sweep
+    from .nudges_sweeps import _opted_out, _rows, _sweep
 
     kind, since = NudgeKind.NO_SESSION_14D, now - QUIET_MENTEE
     sessions = MentoringSession.objects.for_org(org).filter(NOT_CANCELLED, mentee=OuterRef("mentee__membership"))
@@ -97,7 +97,7 @@ def nudge_sweep_quiet_mentees(*, org: Organization, now: datetime) -> int:
 def nudge_sweep_stalled_pairs(*, org: Organization, now: datetime) -> int:
     """Active pairs that have not met (no held or booked session between them)
     in 21 days -> every active manager, once per quiet spell."""
-    from .nudges import _sweep
+    from .nudges_sweeps import _sweep
 
     kind, since = NudgeKind.STALLED_PAIR, now - STALLED_PAIR
     between = MentoringSession.objects.for_org(org).filter(
@@ -124,7 +124,7 @@ def nudge_sweep_stalled_pairs(*, org: Organization, now: datetime) -> int:
 def nudge_sweep_mentor_load(*, org: Organization, now: datetime) -> int:
     """Mentors over their weekly cap, or with more than twice the median of
     mentors' held sessions in the last 4 weeks -> every active manager, once a week."""
-    from .nudges import _sweep
+    from .nudges_sweeps import _sweep
 
     kind = NudgeKind.MENTOR_LOAD
     loads = [load for load in mentor_loads(org, now) if load["reasons"]]

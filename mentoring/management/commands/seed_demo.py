@@ -1,5 +1,5 @@
 """``manage.py seed_demo``: the demo organisations, their logins and people, then
-``--weeks`` of session history (sessions_app/demo.py)."""
+``--weeks`` of session history (sessions_app/demo/)."""
 
 from django.core.management.base import BaseCommand, CommandError
 

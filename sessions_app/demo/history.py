@@ -1,64 +1,28 @@
-"""Session history for ``manage.py seed_demo --weeks W``.
-
-For each organisation: working windows and focus blocks for some people,
-mentor–mentee pairs (about one mentor per ``cohort_ratio`` mentees; the demo
-mentor and mentee are a pair), W weeks of past sessions ending at the org's
-*anchor* (the day it was first seeded, as for people), a few upcoming ones in
-the two weeks after it, logs with next steps, private notes, surveys and kudos.
-
-Rules kept by construction, because rows are inserted directly (no services):
-
-- nobody has two overlapping active sessions (the Postgres exclusion
-  constraint on ``TimeClaim`` would refuse the whole batch otherwise);
-- a mentee has at most the org's weekly cap of sessions per ISO week in their
-  own zone, a mentor at most theirs (cancelled ones count too: simpler, safe);
-- sessions last 15–30 minutes (org policy), inside both people's working
-  windows and outside their focus blocks, after both were hired;
-- every logged session has at least one next step; nothing "done" lies after
-  the anchor, nothing "upcoming" before the end of the anchor day.
-
-Deterministic: one ``random.Random`` per org drawn from the seed, people in
-email order, even the row ids come from it. Idempotent: an org that already
-has any session is left alone — its history is there, or real bookings that
-seeded rows could collide with. Fast: rows are built in memory as tuples and
-written table by table (``COPY`` on Postgres, ``bulk_create`` in batches
-elsewhere): a fixed number of queries per org, none per row.
-"""
+"""Sessions and what follows them: W weeks of past sessions per pair, a few
+upcoming ones, logs with next steps, private notes, surveys and kudos —
+planned in memory, then written table by table."""
 
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
-import random
-import time
-import uuid
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as clock, timedelta, timezone as dt_timezone
+from datetime import date, datetime, time as clock, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from mentoring.models import WorkItem
 
-from mentoring.models import Membership, Organization, WorkItem
+from ..models import Kudos, MentoringSession, NextStep, OutcomeType, SessionNote, SurveyResponse, TimeClaim
+from .people import NEW_HIRE_DAYS, Person, _at
+from .writing import (CLAIM_COLUMNS, KUDOS_COLUMNS, NOTE_COLUMNS, SESSION_COLUMNS, STEP_COLUMNS, SURVEY_COLUMNS,
+                      _uuid, _write)
 
-from .models import (FocusBlock, Kudos, MentoringSession, NextStep, OutcomeType, SessionNote, SurveyResponse,
-                     TimeClaim, WorkingWindow)
-
-BATCH = 2000
 UPCOMING_DAYS = 14
 QUARTER = timedelta(minutes=15)
 LENGTHS = {15: 3, 20: 2, 25: 2, 30: 5}  # minutes -> weight: most book 30, many 15
-UTC = dt_timezone.utc
 
-# Shares of people (by design, see the module docstring).
-WITH_WINDOWS = 0.3       # declared their working week (else: Mon–Fri within profile hours)
-WITH_FOCUS = 0.4         # protect 2–3 mornings a week
-IN_PROGRAM = 0.3         # of established mentees; new hires (ramping) join far more often
-NEW_HIRE_IN_PROGRAM = 0.8
-NEW_HIRE_DAYS = 90
-EXTERNAL_FIRST = 0.08    # mentees who are paired with an external mentor if one fits
+# Shares of people (by design, see the package docstring).
 UPCOMING_KEPT = 0.35     # planned future sessions already booked at the anchor
 COLLEAGUE_KUDOS = 0.015  # kudos outside sessions, per person per week
 
@@ -116,205 +80,6 @@ class HistorySummary:
     programs: dict = field(default_factory=dict)  # mentoring/demo_programs.py (issue 3)
 
 
-@dataclass(slots=True, eq=False)  # identity, not field equality: pools hold the same objects
-class Person:
-    id: uuid.UUID
-    email: str
-    team: str
-    tz: ZoneInfo
-    start: clock
-    end: clock
-    hired: date
-    is_mentor: bool
-    is_mentee: bool
-    is_external: bool
-    manager_id: uuid.UUID | None
-    windows: dict = field(default_factory=dict)   # weekday -> [(start, end)] local
-    focus: dict = field(default_factory=dict)     # weekday -> [(start, end)] local
-
-
-def seed(*, slugs: list[str], weeks: int, seed: int) -> list[HistorySummary]:
-    """History for the orgs in ``slugs`` (their index names their random stream)."""
-    summaries = []
-    for org_index, slug in enumerate(slugs):
-        started = time.monotonic()
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # A seed that a crash loses is simply rolled back: no need to wait for the disk at commit.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            org = Organization.objects.get(slug=slug)
-            summaries.append(seed_org(org, org_index=org_index, weeks=weeks, seed=seed))
-        summaries[-1].seconds = time.monotonic() - started  # with the commit: deferred foreign-key checks run there
-    return summaries
-
-
-def seed_org(org: Organization, *, org_index: int, weeks: int, seed: int) -> HistorySummary:
-    summary = HistorySummary(slug=org.slug)
-    if weeks <= 0 or MentoringSession.objects.for_org(org).exists():
-        summary.skipped = True
-        return summary
-    rng = random.Random(f"{seed}:{org_index}:history")
-    org_tz = ZoneInfo(org.time_zone)
-    anchor = org.created_at.astimezone(org_tz).date()
-    people = _load_people(org)
-    _seed_availability(org, rng, people)
-    pairs = _pair(org, rng, people, anchor)
-    summary.pairs = len(pairs)
-    history = _History(org, rng, anchor, weeks, people)
-    history.plan(pairs)
-    history.colleague_kudos()
-    history.write(summary)
-    # Programs with past published cohorts from these pairs, and external mentors' terms (issue 3).
-    from mentoring import demo_programs
-
-    summary.programs = demo_programs.seed_org(org, pairs=[(mentee.id, mentor.id) for mentee, mentor in pairs],
-                                              anchor=anchor, weeks=weeks, rng=rng)
-    return summary
-
-
-# --- People and availability ------------------------------------------------------------
-
-def _load_people(org) -> dict:
-    rows = (Membership.objects.for_org(org).filter(is_active=True).order_by("email")
-            .values_list("id", "email", "team", "time_zone", "working_hours_start", "working_hours_end",
-                         "hire_date", "created_at", "is_mentor", "is_mentee", "is_external", "manager_id"))
-    zones: dict[str, ZoneInfo] = {}
-    people = {}
-    for pid, email, team, zone, start, end, hired, created, mentor, mentee, external, manager in rows:
-        tz = zones.setdefault(zone, ZoneInfo(zone))
-        people[pid] = Person(pid, email, team, tz, start, end, hired or created.astimezone(tz).date(), mentor, mentee,
-                             external, manager)
-    return people
-
-
-def _minutes(t: clock) -> int:
-    return t.hour * 60 + t.minute
-
-
-def _clock(minutes: int) -> clock:
-    return clock(minutes // 60, minutes % 60)
-
-
-def _seed_availability(org, rng, people: dict) -> None:
-    """Declared working weeks and focus blocks for some people who have none
-    yet; then every person's windows (declared or default) into memory."""
-    has_windows = set(WorkingWindow.objects.for_org(org).values_list("membership_id", flat=True).distinct())
-    has_focus = set(FocusBlock.objects.for_org(org).values_list("membership_id", flat=True).distinct())
-    windows, blocks = [], []
-    for person in people.values():
-        start, end = _minutes(person.start), _minutes(person.end)
-        if person.id not in has_windows and rng.random() < WITH_WINDOWS:
-            days = list(range(5))
-            variant = rng.random()
-            if variant < 0.2:
-                days.remove(rng.choice([2, 4]))  # a four-day week
-            for day in days:
-                # Some finish early on Fridays.
-                day_end = min(end, start + 300) if day == 4 and variant > 0.6 else end
-                windows.append((_uuid(rng), org.pk, person.id, day, _clock(start), _clock(day_end)))
-        if person.id not in has_focus and rng.random() < WITH_FOCUS:
-            first = start + rng.choice([0, 0, 30, 60])
-            length = rng.choice([120, 150, 180])
-            for day in sorted(rng.sample(range(5), rng.choice([2, 3]))):
-                blocks.append((_uuid(rng), org.pk, person.id, day, _clock(first),
-                               _clock(min(first + length, end - 30)), "Deep work"))
-    _write(org, WorkingWindow, WINDOW_COLUMNS, windows)
-    _write(org, FocusBlock, WINDOW_COLUMNS + ("label",), blocks)
-
-    for pid, day, start, end in WorkingWindow.objects.for_org(org).values_list("membership_id", "weekday", "start",
-                                                                              "end"):
-        if pid in people:
-            people[pid].windows.setdefault(day, []).append((start, end))
-    for person in people.values():
-        if not person.windows:
-            person.windows = {day: [(person.start, person.end)] for day in range(5)}
-    for pid, day, start, end in FocusBlock.objects.for_org(org).values_list("membership_id", "weekday", "start",
-                                                                           "end"):
-        if pid in people:
-            people[pid].focus.setdefault(day, []).append((start, end))
-
-
-@functools.lru_cache(maxsize=None)
-def _at(day: date, at: clock, tz: ZoneInfo) -> datetime:
-    """A local wall-clock time as UTC (cached: the same few times recur all year)."""
-    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
-
-
-# --- Pairs --------------------------------------------------------------------------------
-
-def _overlap_minutes(a: Person, b: Person, day: date) -> float:
-    start = max(_at(day, a.start, a.tz), _at(day, b.start, b.tz))
-    end = min(_at(day, a.end, a.tz), _at(day, b.end, b.tz))
-    return (end - start).total_seconds() / 60
-
-
-def _pair(org, rng, people: dict, anchor: date) -> list[tuple[Person, Person]]:
-    """Mentees in a program, each with one mentor: same team first, filling a
-    mentor up to the cohort ratio before taking the next, so about one mentor
-    per ``cohort_ratio`` mentees; working hours must overlap by an hour."""
-    by_email = {p.email: p for p in people.values()}
-    demo_mentor = by_email.get(f"mentor@{org.slug}.example")
-    demo_mentee = by_email.get(f"mentee@{org.slug}.example")
-    ratio = org.cohort_ratio
-    load: dict = defaultdict(int)
-    open_mentors: dict[str, list[Person]] = defaultdict(list)  # team -> mentors with room, already mentoring
-    spare: dict[str, list[Person]] = defaultdict(list)          # team -> mentors not mentoring yet
-    for person in people.values():
-        if person.is_mentor:
-            spare["" if person.is_external else person.team].append(person)
-    for pool in spare.values():
-        rng.shuffle(pool)
-
-    def take(mentor, mentee):
-        load[mentor.id] += 1
-        team = "" if mentor.is_external else mentor.team
-        if mentor in spare[team]:
-            spare[team].remove(mentor)
-            open_mentors[team].append(mentor)
-        if load[mentor.id] >= ratio:
-            open_mentors[team].remove(mentor)
-        pairs.append((mentee, mentor))
-
-    def fits(mentor, mentee):
-        return mentor.id != mentee.id and _overlap_minutes(mentor, mentee, anchor) >= 60
-
-    pairs: list[tuple[Person, Person]] = []
-    if demo_mentor and demo_mentee and demo_mentor.is_mentor and demo_mentee.is_mentee:
-        take(demo_mentor, demo_mentee)
-    for mentee in people.values():
-        if not mentee.is_mentee or mentee is demo_mentee:
-            continue
-        new_hire = (anchor - mentee.hired).days < NEW_HIRE_DAYS
-        if rng.random() >= (NEW_HIRE_IN_PROGRAM if new_hire else IN_PROGRAM):
-            continue
-        teams = [mentee.team, ""] if rng.random() >= EXTERNAL_FIRST else ["", mentee.team]
-        mentor = None
-        for pool in ([open_mentors[t] for t in teams] + [spare[t] for t in teams]):
-            # A few tries, not a scan: pools of a 10,000-person org are long.
-            for candidate in rng.sample(pool, min(len(pool), 8)):
-                if fits(candidate, mentee):
-                    mentor = candidate
-                    break
-            if mentor:
-                break
-        if mentor:
-            take(mentor, mentee)
-    return pairs
-
-
-# --- Sessions and what follows them -----------------------------------------------------------
-
-_V4_CLEAR = ~((0xF << 76) | (0x3 << 62))
-_V4_SET = (0x4 << 76) | (0x2 << 62)
-
-
-def _uuid(rng) -> str:
-    """A random (version 4) UUID from the seeded stream, as 32 hex digits: the
-    database takes them as they are, and uuid.UUID() per row costs seconds."""
-    return f"{rng.getrandbits(128) & _V4_CLEAR | _V4_SET:032x}"
-
-
 class _Weighted:
     """``random.choices`` for one value, with the cumulative weights computed once."""
 
@@ -325,18 +90,6 @@ class _Weighted:
     def pick(self, rng):
         return self.values[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
 
-
-# Columns written, in order (model field names).
-WINDOW_COLUMNS = ("id", "organization", "membership", "weekday", "start", "end")
-SESSION_COLUMNS = ("id", "organization", "mentor", "mentee", "start", "end", "status", "sequence", "booked_by",
-                   "created_at", "updated_at", "cancelled_at", "cancel_reason", "logged_at", "logged_by",
-                   "actual_minutes", "outcome_type")
-CLAIM_COLUMNS = ("id", "organization", "session", "membership", "start", "end", "active")
-NOTE_COLUMNS = ("id", "organization", "session", "text", "updated_at")
-STEP_COLUMNS = ("id", "organization", "session", "owner", "title", "kind", "due_date", "work_item", "created_at",
-                "done_at", "sequence")
-SURVEY_COLUMNS = ("id", "organization", "session", "respondent", "usefulness", "comment", "created_at")
-KUDOS_COLUMNS = ("id", "organization", "giver", "receiver", "session", "message", "created_at")
 
 SESSION_LENGTHS = _Weighted(LENGTHS)
 WEEKLY_COUNTS = {kind: _Weighted(dict(zip(*spec))) for kind, spec in WEEKLY.items()}
@@ -579,41 +332,3 @@ class _History:
         for name in ("logged", "cancelled", "no_shows", "waiting", "upcoming"):
             setattr(summary, name, self.counts[name])
 
-
-# --- Writing ------------------------------------------------------------------------------------
-
-def _write(org, model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order). On Postgres with COPY —
-    a year of a 10,000-person org is ~300,000 rows, and building a model
-    instance per row costs more than the database does; elsewhere (the
-    embedded SQLite of ``make run``) with ``bulk_create`` in batches."""
-    if not rows:
-        return
-    fields = [model._meta.get_field(name) for name in columns]
-    if connection.vendor == "postgresql":
-        quote = connection.ops.quote_name
-        sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    attnames = [f.attname for f in fields]
-    with _past_timestamps(model):
-        model.objects.for_org(org).bulk_create([model(**dict(zip(attnames, row))) for row in rows],
-                                               batch_size=BATCH)
-
-
-@contextmanager
-def _past_timestamps(*models):
-    """History carries its own past timestamps; ``auto_now``/``auto_now_add``
-    would stamp every row with the moment of seeding. Off only while writing."""
-    fields = [f for model in models for f in model._meta.concrete_fields
-              if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
