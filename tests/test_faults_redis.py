@@ -19,7 +19,7 @@ import redis
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from mentoring import services_programs
+from mentoring.services_programs import pairing as program_pairing
 from mentoring.celery import app
 from mentoring.models import OutboxMessage
 from mentoring.models_programs import Pair, PairingRun
@@ -97,7 +97,7 @@ def own_worker(transactional_db, tmp_path, own_redis, own_settings):
 @pytest.fixture
 def cohorts(org_a, manager, monkeypatch):
     """Two cohorts big enough to pair in the background (3 mentors × 2, 7 mentees each)."""
-    monkeypatch.setattr(services_programs, "BACKGROUND_FROM_MENTEES", 5)
+    monkeypatch.setattr(program_pairing, "BACKGROUND_FROM_MENTEES", 5)
     made = []
     for _ in range(2):
         cohort = CohortFactory(program=ProgramFactory(organization=org_a))

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from mentoring import services
 from mentoring import services_programs as svc
-from mentoring.models_programs import Cohort, Pair, Participant, Program
+from mentoring.models_programs import Cohort, Pair, PairingRun, Participant, Program
 from tests.factories_programs import CohortFactory, PairFactory, ParticipantFactory, ProgramFactory
 
 pytestmark = [pytest.mark.django_db]
@@ -78,7 +78,7 @@ def test_a_refused_swap_shows_the_rule_with_status_400(org_a, manager, client_fo
 def cohort_world(org_a):
     cohort = CohortFactory(program=ProgramFactory(organization=org_a))
     pair = PairFactory(cohort=cohort)
-    run = svc.PairingRun.objects.for_org(org_a).create(organization=org_a, cohort=cohort, status="done")
+    run = PairingRun.objects.for_org(org_a).create(organization=org_a, cohort=cohort, status="done")
     return {"program_id": cohort.program_id, "cohort_id": cohort.pk, "participant_id": pair.mentee_id,
             "pair_id": pair.pk, "run_id": run.pk}
 
@@ -120,7 +120,7 @@ def test_pages_list_every_route_of_the_program_urls():
 
 def test_progress_fragment_polls_while_open_and_reloads_the_page_when_done(org_a, manager, client_for):
     cohort = CohortFactory(program=ProgramFactory(organization=org_a))
-    run = svc.PairingRun.objects.for_org(org_a).create(organization=org_a, cohort=cohort, status="running",
+    run = PairingRun.objects.for_org(org_a).create(organization=org_a, cohort=cohort, status="running",
                                                        progress=60, stage="Finding the best pairs", mentee_count=300)
     client = client_for(manager)
     target = url("pairing_run_progress", org_a, run_id=run.pk)

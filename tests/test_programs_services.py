@@ -8,6 +8,7 @@ from django.core import mail
 
 from mentoring import services
 from mentoring import services_programs as svc
+from mentoring.services_programs import pairing as program_pairing
 from mentoring.errors import Conflict, DomainError, NotPermitted
 from mentoring.models_programs import Cohort, Pair, PairChange, PairingRun, Participant, Program
 from mentoring.selectors_programs import pairing_instance
@@ -302,7 +303,7 @@ def test_a_second_run_while_one_is_open_is_a_conflict(org_a, manager, cohort):
 
 def test_large_cohorts_pair_in_the_background_with_progress(org_a, manager, cohort, monkeypatch,
                                                             django_capture_on_commit_callbacks):
-    monkeypatch.setattr(svc, "BACKGROUND_FROM_MENTEES", 2)  # a "large" cohort without 200 people
+    monkeypatch.setattr(program_pairing, "BACKGROUND_FROM_MENTEES", 2)  # a "large" cohort without 200 people
     join(cohort, someone(org_a, manager, "Max Mentor"), role="mentor")
     join(cohort, someone(org_a, manager, "Ann Alpha"))
     join(cohort, someone(org_a, manager, "Bob Beta"))
